@@ -1,0 +1,34 @@
+// Bundles every deployable entry point with esbuild. Each FC function becomes one self-contained
+// CommonJS file (plus its source map) that needs nothing else at run time.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const entries = [
+  { in: 'functions/oss-stream-import/index.ts', out: 'dist/oss-stream-import/index.js' },
+  { in: 'functions/reconcile/index.ts', out: 'dist/reconcile/index.js' },
+  { in: 'cli/main.ts', out: 'dist/cli/cpfs-ingest.js', banner: '#!/usr/bin/env node' },
+];
+
+mkdirSync('dist', { recursive: true });
+// The repository is an ES module package; the bundles are CommonJS, as FC's `exports.handler` expects.
+writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+
+for (const entry of entries) {
+  if (!existsSync(entry.in)) {
+    console.warn(`build: ${entry.in} does not exist yet, skipped`);
+    continue;
+  }
+  await build({
+    entryPoints: [entry.in],
+    outfile: entry.out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    ...(entry.banner ? { banner: { js: entry.banner } } : {}),
+  });
+}
