@@ -1,0 +1,70 @@
+/**
+ * The pure planning core: routing, CPFS path rules, de-duplication, grouping, EntryList packing and
+ * ClientToken derivation. No environment, clock, I/O or logging in here.
+ */
+export type {
+  Plan,
+  PlannedObject,
+  PlanningSettings,
+  Rejection,
+  RejectedRecord,
+  RejectionKind,
+  Route,
+} from './types.js';
+export { checkRoutingSettings, implicitRoute, routeKey, sourceKeyPrefix, type RouteMatch } from './routing.js';
+export {
+  assertCpfsPath,
+  checkCpfsPath,
+  cpfsPathLength,
+  describePathProblem,
+  MAX_CPFS_NAME_BYTES,
+  MAX_CPFS_PATH_LENGTH,
+  type CpfsPathKind,
+  type PathCheck,
+  type PathProblem,
+} from './path-rules.js';
+export {
+  importLayout,
+  STREAM_TASK_DIRECTORY,
+  STREAM_TASK_DST_DIRECTORY,
+  subTaskDstFilePath,
+  subTaskSrcFilePath,
+  type ImportLayout,
+} from './path-base.js';
+export {
+  groupByStreamTask,
+  NON_OBJECT_EVENT_NAMES,
+  planSubmissions,
+  streamTaskClientTokenFor,
+  streamTaskGroupKey,
+  subTaskClientTokenFor,
+  type StreamTaskGroup,
+} from './plan.js';
+export { dedupeByDestination, type DedupeResult } from './dedupe.js';
+export {
+  CLIENT_TOKEN_PREFIXES,
+  importTaskClientToken,
+  MAX_CLIENT_TOKEN_LENGTH,
+  normalizeETag,
+  objectId,
+  streamTaskClientToken,
+  subTaskClientToken,
+  type ImportTaskTokenInput,
+  type ObjectIdInput,
+  type StreamTaskTokenInput,
+  type SubTaskTokenInput,
+} from './client-token.js';
+export {
+  entryListByteLength,
+  entryListStats,
+  MAX_ENTRY_LIST_BYTES,
+  packEntryIndices,
+  packEntryLists,
+  planImportBatches,
+  type EntryListStats,
+  type ImportBatch,
+  type ImportBatchPlan,
+  type PackedEntryLists,
+  type PackedIndices,
+  type PackOptions,
+} from './entry-list.js';

@@ -1,0 +1,132 @@
+/**
+ * CPFS path rules, checked before any request is sent so that a bad key is reported with a precise
+ * reason instead of failing a whole batch at the service.
+ *
+ * Documented limits (CreateDataFlowTask / CreateDataFlowSubTask): paths are UTF-8, 1–1023 characters,
+ * start with `/`; file paths (SrcFilePath, DstFilePath) end with a file name; directories
+ * (Directory, DstDirectory) start and end with `/` and never contain `/../`.
+ *
+ * Rules this module adds on purpose, because CPFS is a POSIX file system while OSS keys are free-form:
+ * - every name (path segment) ≤ 255 UTF-8 bytes — NAME_MAX of Linux file systems; a longer OSS key
+ *   segment cannot become a file name at all;
+ * - no empty name (`//`): POSIX collapses `a//b` to `a/b`, so two distinct OSS keys would write the
+ *   same file;
+ * - no `.` or `..` name: they would be resolved by the file system (traversal, or again two keys to
+ *   one file). A name that merely starts with dots (`..foo`, `.hidden`) is an ordinary name;
+ * - no backslash: some tools and gateways treat it as a separator, so `a\b` could land as `a/b` or
+ *   as `a\b`; rejecting is better than guessing;
+ * - no control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F): NUL cannot be in a
+ *   POSIX name at all, the others break logs, shells and reports (and the service documents an
+ *   `IllegalCharacters` error without listing the characters);
+ * - well-formed Unicode (no lone surrogate): a lone surrogate has no UTF-8 encoding, so the path
+ *   would not be the same after encoding.
+ *
+ * Paths are never normalised (no Unicode NFC/NFD, no case folding): the file gets the key's exact name.
+ */
+import { ValidationError } from '../errors.js';
+import { findLoneSurrogate, utf8ByteLength } from './utf8.js';
+
+/** Documented maximum length of SrcFilePath, DstFilePath, Directory, DstDirectory and EntryList paths. */
+export const MAX_CPFS_PATH_LENGTH = 1023;
+/** NAME_MAX of Linux file systems: longest single name, in UTF-8 bytes. */
+export const MAX_CPFS_NAME_BYTES = 255;
+
+/** A file path must end with a file name; a directory path must end with `/`. */
+export type CpfsPathKind = 'file' | 'directory';
+
+/** Why a path was refused: the parameter it was meant for and the rule it broke, in plain words. */
+export interface PathProblem {
+  readonly ok: false;
+  readonly field: string;
+  readonly rule: string;
+}
+
+export type PathCheck = { readonly ok: true } | PathProblem;
+
+const OK: PathCheck = Object.freeze({ ok: true });
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/**
+ * Length of a path as the service counts "characters".
+ *
+ * UNVERIFIED: the documentation says "1 to 1,023 characters" without naming the unit. We count UTF-16
+ * code units (JavaScript's `length`, which is also Java's `String.length()`): equal to the number of
+ * characters for all BMP text (Latin, CJK), and one more per astral character (emoji), so it never
+ * accepts a path that a code-point count would reject. Bytes are not used: the limits that mean bytes
+ * (names, EntryList) say so. Change the unit here and nowhere else.
+ */
+export function cpfsPathLength(path: string): number {
+  return path.length;
+}
+
+/**
+ * Checks one CPFS path against every rule above and returns the first rule broken, in a fixed order
+ * (length, leading `/`, encoding, characters, trailing name or `/`, then each name from the left).
+ *
+ * @param path  the path exactly as it would be sent
+ * @param field the parameter name used in the reason, e.g. `DstFilePath`
+ * @param kind  `file` (default) for SrcFilePath/DstFilePath/EntryList entries, `directory` for
+ *              Directory/DstDirectory
+ * @example checkCpfsPath('/a//b.png', 'DstFilePath') // → { ok: false, field: 'DstFilePath', rule: 'contains an empty name ("//") at index 2' }
+ */
+export function checkCpfsPath(path: string, field: string, kind: CpfsPathKind = 'file'): PathCheck {
+  const problem = (rule: string): PathProblem => ({ ok: false, field, rule });
+
+  const length = cpfsPathLength(path);
+  if (length === 0) return problem(`is empty (1 to ${MAX_CPFS_PATH_LENGTH} characters required)`);
+  if (length > MAX_CPFS_PATH_LENGTH) {
+    return problem(`longer than ${MAX_CPFS_PATH_LENGTH} characters (${length})`);
+  }
+  if (!path.startsWith('/')) return problem('does not start with "/"');
+
+  const surrogateAt = findLoneSurrogate(path);
+  if (surrogateAt >= 0) return problem(`is not valid UTF-8 (unpaired surrogate at index ${surrogateAt})`);
+
+  const control = CONTROL_CHARACTER.exec(path);
+  if (control) return problem(`contains control character ${codePointLabel(control[0])} at index ${control.index}`);
+
+  const backslashAt = path.indexOf('\\');
+  if (backslashAt >= 0) return problem(`contains a backslash ("\\") at index ${backslashAt}`);
+
+  if (kind === 'file' && path.endsWith('/')) return problem('does not end with a file name (ends with "/")');
+  if (kind === 'directory' && !path.endsWith('/')) return problem('does not end with "/"');
+
+  // Names between the leading `/` and (for a directory) the trailing `/`; the root `/` has none.
+  if (path === '/') return OK;
+  const body = kind === 'directory' ? path.slice(1, -1) : path.slice(1);
+  let index = 1;
+  for (const name of body.split('/')) {
+    if (name.length === 0) return problem(`contains an empty name ("//") at index ${index - 1}`);
+    if (name === '.' || name === '..') return problem(`contains a "${name}" name at index ${index}`);
+    const bytes = utf8ByteLength(name);
+    if (bytes > MAX_CPFS_NAME_BYTES) {
+      return problem(`has a name longer than ${MAX_CPFS_NAME_BYTES} UTF-8 bytes (${bytes}) at index ${index}: "${preview(name)}"`);
+    }
+    index += name.length + 1;
+  }
+  return OK;
+}
+
+/** `${field}: ${rule}` — the one-line reason shown to people. */
+export function describePathProblem(problem: PathProblem): string {
+  return `${problem.field}: ${problem.rule}`;
+}
+
+/**
+ * Throwing variant of {@link checkCpfsPath} for edges that validate request parameters.
+ * @throws ValidationError naming the field and the rule
+ */
+export function assertCpfsPath(path: string, field: string, kind: CpfsPathKind = 'file'): void {
+  const check = checkCpfsPath(path, field, kind);
+  if (!check.ok) throw new ValidationError(check.field, check.rule);
+}
+
+function codePointLabel(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Keeps reasons short: a 300-byte name is shown by its first characters only. */
+function preview(name: string): string {
+  const characters = Array.from(name);
+  return characters.length <= 24 ? name : `${characters.slice(0, 24).join('')}…`;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/errors.js';
+import {
+  assertCpfsPath,
+  checkCpfsPath,
+  describePathProblem,
+  MAX_CPFS_NAME_BYTES,
+  MAX_CPFS_PATH_LENGTH,
+} from '../../../shared/planning/path-rules.js';
+
+/** A path of exactly `length` characters made of 200-character names. */
+function pathOfLength(length: number): string {
+  let path = '';
+  while (path.length < length) path += `/${'n'.repeat(Math.min(200, length - path.length - 1) || 1)}`;
+  return path.slice(0, length);
+}
+
+describe('checkCpfsPath: accepted paths', () => {
+  it.each([
+    ['/a.png'],
+    ['/raw/images/a/b.png'],
+    ['/..foo/bar..'],
+    ['/.hidden/.config'],
+    ['/with space/plus+percent%25.txt'],
+    ['/数据集/图片/猫.png'],
+    ['/emoji/😀🎉.jpg'],
+    ['/a/b c/d~e/f!@#$&()[]{}.txt'],
+  ])('%s', (path) => {
+    expect(checkCpfsPath(path, 'DstFilePath')).toEqual({ ok: true });
+  });
+
+  it('a path of exactly 1023 characters', () => {
+    const path = pathOfLength(MAX_CPFS_PATH_LENGTH);
+    expect(path).toHaveLength(1023);
+    expect(checkCpfsPath(path, 'SrcFilePath')).toEqual({ ok: true });
+  });
+
+  it('a name of exactly 255 UTF-8 bytes made of 3-byte characters (85 × 猫)', () => {
+    const name = '猫'.repeat(85);
+    expect(Buffer.byteLength(name)).toBe(MAX_CPFS_NAME_BYTES);
+    expect(checkCpfsPath(`/d/${name}`, 'DstFilePath')).toEqual({ ok: true });
+  });
+
+  it.each([['/'], ['/a/'], ['/datasets/images/']])('directory %s', (path) => {
+    expect(checkCpfsPath(path, 'DstDirectory', 'directory')).toEqual({ ok: true });
+  });
+});
+
+describe('checkCpfsPath: each rule, named', () => {
+  it.each([
+    ['', 'is empty (1 to 1023 characters required)'],
+    [pathOfLength(1024), 'longer than 1023 characters (1024)'],
+    [pathOfLength(1100), 'longer than 1023 characters (1100)'],
+    ['a/b.png', 'does not start with "/"'],
+    ['/a\uD800b.png', 'is not valid UTF-8 (unpaired surrogate at index 2)'],
+    ['/a/\uDC00.png', 'is not valid UTF-8 (unpaired surrogate at index 3)'],
+    ['/a\u0000b', 'contains control character U+0000 at index 2'],
+    ['/a\nb', 'contains control character U+000A at index 2'],
+    ['/a\u007Fb', 'contains control character U+007F at index 2'],
+    ['/a\u0085b', 'contains control character U+0085 at index 2'],
+    ['/a\\b.png', 'contains a backslash ("\\") at index 2'],
+    ['/a/', 'does not end with a file name (ends with "/")'],
+    ['/', 'does not end with a file name (ends with "/")'],
+    ['/a//b.png', 'contains an empty name ("//") at index 2'],
+    ['/a/../b.png', 'contains a ".." name at index 3'],
+    ['/a/./b.png', 'contains a "." name at index 3'],
+    ['/a/..', 'contains a ".." name at index 3'],
+  ])('%j → %s', (path, rule) => {
+    expect(checkCpfsPath(path, 'DstFilePath')).toEqual({ ok: false, field: 'DstFilePath', rule });
+  });
+
+  it('a name of 256 UTF-8 bytes is refused, with its size (85 × 猫 + 1 byte)', () => {
+    const name = `${'猫'.repeat(85)}x`;
+    const check = checkCpfsPath(`/dir/${name}`, 'DstFilePath');
+    expect(check).toMatchObject({ ok: false, field: 'DstFilePath' });
+    expect(check.ok ? '' : check.rule).toMatch(/^has a name longer than 255 UTF-8 bytes \(256\) at index 5: "猫{24}…"$/);
+  });
+
+  it('a name of 64 emoji (256 bytes, 128 UTF-16 units) is refused', () => {
+    const check = checkCpfsPath(`/${'😀'.repeat(64)}`, 'SrcFilePath');
+    expect(check.ok ? '' : check.rule).toContain('(256)');
+  });
+
+  it('counts the length in UTF-16 units: an emoji counts twice (UNVERIFIED unit, see cpfsPathLength)', () => {
+    const path = `${`/${'😀'.repeat(60)}`.repeat(8)}/${'😀'.repeat(27)}`;
+    expect(path).toHaveLength(1023);
+    expect(Array.from(path)).toHaveLength(516);
+    expect(checkCpfsPath(path, 'SrcFilePath')).toEqual({ ok: true });
+    expect(checkCpfsPath(`${path}x`, 'SrcFilePath')).toEqual({ ok: false, field: 'SrcFilePath', rule: 'longer than 1023 characters (1024)' });
+  });
+
+  it.each([
+    ['/a', 'does not end with "/"'],
+    ['/a/../', 'contains a ".." name at index 3'],
+    ['//', 'contains an empty name ("//") at index 0'],
+    ['a/', 'does not start with "/"'],
+  ])('directory %j → %s', (path, rule) => {
+    expect(checkCpfsPath(path, 'Directory', 'directory')).toEqual({ ok: false, field: 'Directory', rule });
+  });
+});
+
+describe('describePathProblem / assertCpfsPath', () => {
+  it('reads as "field: rule"', () => {
+    const check = checkCpfsPath(pathOfLength(1100), 'DstFilePath');
+    expect(check.ok ? '' : describePathProblem(check)).toBe('DstFilePath: longer than 1023 characters (1100)');
+  });
+
+  it('throws a ValidationError naming field and rule', () => {
+    expect(() => assertCpfsPath('/ok.txt', 'SrcFilePath')).not.toThrow();
+    const error = (() => {
+      try {
+        assertCpfsPath('/a\\b', 'SrcFilePath');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field: 'SrcFilePath', rule: 'contains a backslash ("\\") at index 2', retryable: false });
+  });
+});
