@@ -77,6 +77,33 @@ export function canonicalizeHeaders(headers: Readonly<Record<string, string>>): 
   };
 }
 
+/**
+ * Like `canonicalizeHeaders`, for a header LIST in which one name may repeat in different cases
+ * (e.g. raw headers received by a server, or a record holding both `x-acs-test` and `x-acs-TEST`).
+ * Repeated names are merged the way the official SDK does: values trimmed, sorted, joined with `,`.
+ * (`canonicalizeHeaders` keeps only the last value of such a name; `signRequest` lowercases names
+ * before signing, so what it signs and sends never has repeats.)
+ */
+export function canonicalizeHeaderEntries(entries: Iterable<readonly [string, string]>): {
+  canonicalHeaders: string;
+  signedHeaders: string;
+} {
+  const picked = new Map<string, string[]>();
+  for (const [rawName, rawValue] of entries) {
+    const name = rawName.toLowerCase().trim();
+    if (name === 'host' || name === 'content-type' || name.startsWith('x-acs-')) {
+      const values = picked.get(name) ?? [];
+      values.push(String(rawValue).trim());
+      picked.set(name, values);
+    }
+  }
+  const names = [...picked.keys()].sort();
+  return {
+    canonicalHeaders: names.map((n) => `${n}:${(picked.get(n) ?? []).sort().join(',')}\n`).join(''),
+    signedHeaders: names.join(';'),
+  };
+}
+
 /** Hex SHA-256 of a string (UTF-8) or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');

@@ -1,0 +1,196 @@
+/**
+ * Error classification for the NAS OpenAPI, in one place: small named predicates over documented code
+ * lists (REFERENCE §1, the CreateDataFlowTask error table, Alibaba's common error codes). Retry
+ * decisions everywhere else follow from the `retryable` flag these functions set — never from string
+ * matching scattered around.
+ */
+import {
+  CpfsIngestError,
+  NasApiError,
+  NetworkError,
+  TimeoutError,
+} from '../errors.js';
+import { ErrorBody } from './wire.js';
+
+/** Over-quota answers. Alibaba sends them as HTTP 400 or 503 depending on the gateway. */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set(['Throttling', 'Throttling.User', 'Throttling.Api']);
+
+/** Server-side trouble that a later attempt may not meet. */
+export const TRANSIENT_SERVER_CODES: ReadonlySet<string> = new Set(['ServiceUnavailable', 'InternalError']);
+
+/**
+ * Codes that clear on their own or on the next attempt although they come with a 4xx status:
+ * - `SignatureNonceUsed`: every attempt is signed again with a fresh nonce (and date), so a retry
+ *   cannot hit the same nonce.
+ * - `InvalidSecurityToken.Expired`: the client re-reads its credentials provider on every attempt; in FC
+ *   the provider returns the invocation's current STS token, so a retry carries a fresh one. With a
+ *   static provider the retry fails the same way and stops at `maxAttempts`.
+ * - `OperationDenied.InvalidState` (403): tasks may be created only while the data flow is Running; the
+ *   seed's message is "not permitted when the status is processing", i.e. the data flow is Starting /
+ *   Updating — states that pass within seconds to minutes. A bounded retry (and, if it still fails, the
+ *   event being redelivered by FC) is the useful reaction. Stopped/Misconfigured data flows also answer
+ *   this code; they cost a few bounded retries before the error surfaces.
+ */
+export const RETRYABLE_CLIENT_CODES: ReadonlySet<string> = new Set([
+  'SignatureNonceUsed',
+  'InvalidSecurityToken.Expired',
+  'OperationDenied.InvalidState',
+]);
+
+/**
+ * Codes that repeating the same request cannot fix. The first sixteen are the CreateDataFlowTask
+ * table of the seed. `OperationDenied.DependencyViolation` (e.g. cancelling a streaming task that still
+ * has running sub-tasks) clears only after other work finishes: waiting for that is the use case's
+ * job, not a transport retry's.
+ */
+export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  'IllegalCharacters',
+  'MissingFileSystemId',
+  'MissingDataFlowId',
+  'InvalidFilesystemVersion.NotSupport',
+  'OperationDenied.DependencyViolation',
+  'OperationDenied.DataFlowNotSupported',
+  'InvalidParameter.InvalidFormat',
+  'InvalidParameter.SizeTooLarge',
+  'InvalidDataFlow.NotFound',
+  'InvalidTaskAction.NotSupported',
+  'InvalidTaskAction.PermissionDenied',
+  'InvalidSrcTaskId.NotFound',
+  'InvalidDataType.NotSupported',
+  'InvalidSrcTaskId.TaskIdInvalid',
+  'InvalidSrcTaskId.TaskIdNotFound',
+  // Common codes: our signature or credentials are wrong, or the role lacks a permission.
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId.NotFound',
+  'Forbidden.RAM',
+]);
+
+/** Node/undici error codes of a connection that failed or dropped: the request may be sent again. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Error codes of a low-level timeout. */
+export const TIMEOUT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Longest server message kept in an error (messages may quote request parameters). */
+export const MAX_ERROR_MESSAGE_CHARS = 512;
+
+/** `Throttling`, `Throttling.User`, `Throttling.Api` or any other `Throttling.*` variant. */
+export function isThrottling(code: string | undefined): boolean {
+  return code !== undefined && (THROTTLING_CODES.has(code) || code.startsWith('Throttling.'));
+}
+
+/** HTTP 5xx. */
+export function isServerError(status: number): boolean {
+  return status >= 500 && status <= 599;
+}
+
+/** Statuses worth another attempt whatever the code: 5xx, 429 Too Many Requests, 408 Request Timeout. */
+export function isRetryableStatus(status: number): boolean {
+  return isServerError(status) || status === 429 || status === 408;
+}
+
+/** `InternalError` / `ServiceUnavailable`. */
+export function isTransientServerCode(code: string | undefined): boolean {
+  return code !== undefined && TRANSIENT_SERVER_CODES.has(code);
+}
+
+/** A code whose request can never succeed as is (see NON_RETRYABLE_CODES). */
+export function isPermanentCode(code: string | undefined): boolean {
+  return code !== undefined && NON_RETRYABLE_CODES.has(code);
+}
+
+/** Credentials rejected or out of date (`InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, signature). */
+export function isCredentialProblem(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    (code.startsWith('InvalidAccessKeyId') || code.startsWith('InvalidSecurityToken') || code === 'SignatureDoesNotMatch')
+  );
+}
+
+/**
+ * Whether an error answer is worth another attempt. Order matters: a documented permanent code stays
+ * permanent even if a gateway wrapped it in a 5xx; throttling, transient server codes, the
+ * RETRYABLE_CLIENT_CODES and retryable statuses are retried; any other 4xx is not.
+ */
+export function isRetryableCode(code: string | undefined, status: number): boolean {
+  if (isPermanentCode(code)) return false;
+  if (isThrottling(code) || isTransientServerCode(code)) return true;
+  if (code !== undefined && RETRYABLE_CLIENT_CODES.has(code)) return true;
+  return isRetryableStatus(status);
+}
+
+function shorten(text: string): string {
+  return text.length > MAX_ERROR_MESSAGE_CHARS ? `${text.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : text;
+}
+
+/**
+ * Turns one non-2xx answer into a `NasApiError`. `body` is the parsed JSON (or raw text) of the
+ * answer; the documented shape is `{RequestId, HostId, Code, Message, Recommend?}`. A body without a
+ * `Code` (a proxy's HTML page, an empty 502) gets the code `HTTP<status>`. `redact` is applied to the
+ * server's message so that no credential echoed by a gateway reaches an error message.
+ */
+export function classifyHttpError(
+  status: number,
+  body: unknown,
+  action: string,
+  requestId?: string,
+  redact: (text: string) => string = (t) => t,
+): NasApiError {
+  const parsed = ErrorBody.safeParse(body);
+  if (parsed.success) {
+    const { Code: code, Message: message, RequestId } = parsed.data;
+    return new NasApiError(
+      code,
+      shorten(redact(message ?? '(no message)')),
+      status,
+      isRetryableCode(code, status),
+      RequestId ?? requestId,
+      action,
+    );
+  }
+  // Never quote an unknown body: it may be a proxy page echoing our request.
+  return new NasApiError(
+    `HTTP${status}`,
+    'the answer carried no NAS error code',
+    status,
+    isRetryableStatus(status),
+    requestId,
+    action,
+  );
+}
+
+function stringProperty(value: unknown, name: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const property: unknown = (value as Record<string, unknown>)[name];
+  return typeof property === 'string' ? property : undefined;
+}
+
+/**
+ * Maps a low-level failure to our hierarchy: connection errors (ECONNRESET, ECONNREFUSED, EPIPE,
+ * "socket hang up", …) become `NetworkError`, timeouts `TimeoutError` — both retryable. Errors of our
+ * own hierarchy pass through; anything else (a programming error) is returned unchanged and, having
+ * no `retryable` flag, is never retried.
+ */
+export function toClientError(error: unknown): Error {
+  if (error instanceof CpfsIngestError) return error;
+  const code = stringProperty(error, 'code');
+  const message = stringProperty(error, 'message') ?? '';
+  const name = stringProperty(error, 'name');
+  if ((code !== undefined && TIMEOUT_ERROR_CODES.has(code)) || name === 'TimeoutError') {
+    return new TimeoutError(`request timed out (${code ?? name})`, { cause: error });
+  }
+  if ((code !== undefined && NETWORK_ERROR_CODES.has(code)) || /socket hang up/i.test(message)) {
+    return new NetworkError(`connection failed (${code ?? 'socket hang up'})`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Whether an error says it may succeed on another attempt (`retryable === true`). */
+export function isRetryableError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
