@@ -1,0 +1,370 @@
+/**
+ * Environment (plus an optional bundled route file) → one frozen, typed `Config`, built once per
+ * instance at cold start and passed to everything else. Every public variable is documented in
+ * shared/config/README.md.
+ *
+ * Rules: a value that is empty or only whitespace counts as unset; values are trimmed; every problem is
+ * collected and thrown at once as one `ConfigError` whose problems name the variable and the rule (never
+ * the value). Credentials are not part of Config: they come from the FC context or
+ * `ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN` and are handled by the credentials provider.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import * as z from 'zod';
+import { ConfigError } from '../errors.js';
+import { KEY_ENCODINGS } from '../events/key-encoding.js';
+import { CONFLICT_POLICIES } from '../nas/wire.js';
+import type { PlanningSettings } from '../planning/types.js';
+import { FILE_SYSTEM_ID_PATTERN, fileSystemKind } from './file-system-kind.js';
+import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
+
+export const IMPORT_MODES = ['auto', 'stream', 'batch'] as const;
+
+/** Defaults of the optional variables (the README table quotes them). */
+export const CONFIG_DEFAULTS = {
+  sourceStoragePath: '/',
+  conflictPolicy: 'KEEP_LATEST',
+  importMode: 'auto',
+  dryRun: false,
+  keyEncoding: 'raw',
+  /** Concurrent NAS API calls per instance; the quotas are the real limit, this bounds sockets and memory. */
+  maxConcurrency: 16,
+  /** Stop taking on work this long before the FC timeout, to leave time to report and return. */
+  deadlineMarginMs: 3000,
+  /**
+   * CreateDataFlowSubTask submissions per second per instance. The quota (100/s) is per account and
+   * region, shared by every instance: stay just under it so that one instance alone never hits it.
+   */
+  subTaskRatePerSecond: 90,
+} as const;
+
+/** CreateDataFlowSubTask quota per region and account (REFERENCE §1, Quotas). */
+export const SUBTASK_QUOTA_PER_SECOND = 100;
+
+/**
+ * FC limits all user environment variables together to 4 KB (REFERENCE §4); past this size CPFS_ROUTES
+ * gets a note recommending CPFS_ROUTES_FILE, while there is still room to add other variables.
+ */
+export const ROUTES_ENV_NOTE_BYTES = 2048;
+
+/** Every variable loadConfig reads; other `CPFS_*` names get a "not used" note (likely typos). */
+export const CONFIG_VARIABLES = [
+  'CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID', 'CPFS_SOURCE_STORAGE_PATH', 'CPFS_ROUTES', 'CPFS_ROUTES_FILE',
+  'CPFS_CONFLICT_POLICY', 'CPFS_IMPORT_MODE', 'CPFS_DRY_RUN', 'CPFS_KEY_ENCODING', 'CPFS_MAX_CONCURRENCY',
+  'CPFS_DEADLINE_MARGIN_MS', 'CPFS_SUBTASK_RATE', 'NAS_ENDPOINT', 'FC_REGION', 'ALIBABA_CLOUD_REGION_ID',
+  'FC_FUNC_CODE_PATH',
+] as const;
+
+const enumRule = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
+const conflictPolicy = z.enum(CONFLICT_POLICIES, { error: enumRule(CONFLICT_POLICIES) });
+const importMode = z.enum(IMPORT_MODES, { error: enumRule(IMPORT_MODES) });
+const keyEncoding = z.enum(KEY_ENCODINGS, { error: enumRule(KEY_ENCODINGS) });
+
+/** The shape of a Config; the type is inferred from it and the built value is checked against it. */
+export const ConfigSchema = z.strictObject({
+  fileSystemId: z.string().regex(FILE_SYSTEM_ID_PATTERN),
+  fileSystemKind: z.enum(['lingjun', 'general']),
+  dataFlowId: z.string(),
+  sourceStoragePath: z.string(),
+  routes: z.array(z.strictObject({ prefix: z.string(), dstDirectory: z.string(), conflictPolicy })),
+  /** Where the routes came from. */
+  routesSource: z.enum(['none', 'env', 'file']),
+  defaultConflictPolicy: conflictPolicy,
+  importMode,
+  dryRun: z.boolean(),
+  keyEncoding,
+  /** Absent only when NAS_ENDPOINT is set and no region variable is. */
+  region: z.string().optional(),
+  /** Origin of the NAS OpenAPI, e.g. `https://nas.cn-hangzhou.aliyuncs.com` (no trailing slash). */
+  nasEndpoint: z.string(),
+  maxConcurrency: z.number().int().positive(),
+  deadlineMarginMs: z.number().int().nonnegative(),
+  subTaskRatePerSecond: z.number().positive(),
+  /** From the FC context's `function.timeout`, when a context was given. */
+  functionTimeoutMs: z.number().int().positive().optional(),
+  planning: z.strictObject({
+    fileSystemId: z.string(),
+    dataFlowId: z.string(),
+    sourceStoragePath: z.string(),
+    routes: z.array(z.strictObject({ prefix: z.string(), dstDirectory: z.string(), conflictPolicy })),
+    defaultConflictPolicy: conflictPolicy,
+  }),
+  /** Advice that is not an error (large CPFS_ROUTES, unknown CPFS_* variables); log it at cold start. */
+  notes: z.array(z.string()),
+});
+
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The instance configuration: deep-frozen. */
+export type Config = DeepReadonly<z.infer<typeof ConfigSchema>>;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+// Config.planning must stay usable wherever PlanningSettings is expected.
+type Assert<T extends true> = T;
+type _PlanningIsCompatible = Assert<Config['planning'] extends PlanningSettings ? true : false>;
+
+export interface LoadConfigOptions {
+  /** Reads the route file (default: `fs.readFileSync(path, 'utf8')`). */
+  readonly readFile?: (path: string) => string;
+  /** The FC handler's context (`region`, `function.timeout` are used when present). */
+  readonly fcContext?: unknown;
+  /** Directory a relative CPFS_ROUTES_FILE is resolved against (default: FC_FUNC_CODE_PATH, else as given). */
+  readonly codeDir?: string;
+}
+
+type Problem = { field: string; rule: string };
+
+const FcContext = z.looseObject({
+  region: z.string().optional().catch(undefined),
+  function: z.looseObject({ timeout: z.number().positive().optional().catch(undefined) }).optional().catch(undefined),
+});
+
+/**
+ * Builds the instance Config from environment variables.
+ *
+ * @param env - usually `process.env`; only the variables of the README table are read.
+ * @param options - injectable file reader, FC context and code directory (tests and the CLI pass these).
+ * @returns a deep-frozen Config.
+ * @throws ConfigError listing every problem (`{field, rule}`), never the offending values.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions = {}): Config {
+  const problems: Problem[] = [];
+  const notes: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const problem = (field: string, rule: string) => problems.push({ field, rule });
+
+  // Identity of the target.
+  const fileSystemId = get('CPFS_FILE_SYSTEM_ID');
+  if (fileSystemId === undefined) problem('CPFS_FILE_SYSTEM_ID', 'is required');
+  else if (!FILE_SYSTEM_ID_PATTERN.test(fileSystemId)) {
+    problem('CPFS_FILE_SYSTEM_ID', 'must be bmcpfs-… (CPFS for LINGJUN) or cpfs-… (CPFS general purpose), followed by lowercase letters and digits');
+  }
+  const dataFlowId = get('CPFS_DATA_FLOW_ID');
+  if (dataFlowId === undefined) problem('CPFS_DATA_FLOW_ID', 'is required');
+  else if (!/^df-[0-9a-z]+$/.test(dataFlowId)) problem('CPFS_DATA_FLOW_ID', 'must be df- followed by lowercase letters and digits');
+
+  const sourceStoragePath = get('CPFS_SOURCE_STORAGE_PATH') ?? CONFIG_DEFAULTS.sourceStoragePath;
+  for (const rule of directoryPathProblems(sourceStoragePath)) problem('CPFS_SOURCE_STORAGE_PATH', rule);
+
+  // Enumerations and switches.
+  const defaultConflictPolicy = parseWith(conflictPolicy, get('CPFS_CONFLICT_POLICY'), CONFIG_DEFAULTS.conflictPolicy, 'CPFS_CONFLICT_POLICY', problems);
+  const mode = parseWith(importMode, get('CPFS_IMPORT_MODE'), CONFIG_DEFAULTS.importMode, 'CPFS_IMPORT_MODE', problems);
+  const encoding = parseWith(keyEncoding, get('CPFS_KEY_ENCODING'), CONFIG_DEFAULTS.keyEncoding, 'CPFS_KEY_ENCODING', problems);
+  const dryRun = parseBoolean(get('CPFS_DRY_RUN'), CONFIG_DEFAULTS.dryRun, 'CPFS_DRY_RUN', problems);
+  if (mode === 'stream' && fileSystemId !== undefined && FILE_SYSTEM_ID_PATTERN.test(fileSystemId) && fileSystemKind(fileSystemId) === 'general') {
+    problem('CPFS_IMPORT_MODE', 'stream needs CPFS for LINGJUN (bmcpfs-…): StreamImport is never sent to a cpfs- file system; use auto or batch');
+  }
+
+  // Limits.
+  const maxConcurrency = parseInteger(get('CPFS_MAX_CONCURRENCY'), CONFIG_DEFAULTS.maxConcurrency, 1, 256, 'CPFS_MAX_CONCURRENCY', problems);
+  const deadlineMarginMs = parseInteger(get('CPFS_DEADLINE_MARGIN_MS'), CONFIG_DEFAULTS.deadlineMarginMs, 0, 600_000, 'CPFS_DEADLINE_MARGIN_MS', problems);
+  const subTaskRatePerSecond = parseRate(get('CPFS_SUBTASK_RATE'), problems);
+
+  // FC context (optional): region fallback and the function timeout.
+  const context = FcContext.safeParse(options.fcContext ?? {});
+  const contextRegion = context.success ? context.data.region?.trim() || undefined : undefined;
+  const timeoutSeconds = context.success ? context.data.function?.timeout : undefined;
+  const functionTimeoutMs = timeoutSeconds !== undefined ? Math.round(timeoutSeconds * 1000) : undefined;
+  if (functionTimeoutMs !== undefined && deadlineMarginMs !== undefined && deadlineMarginMs >= functionTimeoutMs) {
+    problem('CPFS_DEADLINE_MARGIN_MS', `must be less than the function timeout (${functionTimeoutMs} ms)`);
+  }
+
+  // Region and endpoint.
+  const regionVar = get('FC_REGION') !== undefined ? 'FC_REGION' : get('ALIBABA_CLOUD_REGION_ID') !== undefined ? 'ALIBABA_CLOUD_REGION_ID' : undefined;
+  const region = regionVar !== undefined ? get(regionVar) : contextRegion;
+  if (region !== undefined && !/^[a-z]{2,}(?:-[a-z0-9]+)+$/.test(region)) {
+    problem(regionVar ?? 'FC_REGION', 'must be a region id such as cn-hangzhou');
+  }
+  const endpointText = get('NAS_ENDPOINT');
+  let nasEndpoint: string | undefined;
+  if (endpointText !== undefined) {
+    nasEndpoint = parseEndpoint(endpointText, problems);
+  } else if (region === undefined) {
+    problem('FC_REGION', 'is required (or ALIBABA_CLOUD_REGION_ID) unless NAS_ENDPOINT is set');
+  } else {
+    nasEndpoint = `https://nas.${region}.aliyuncs.com`;
+  }
+
+  // Routes, from the environment or a bundled file (FC caps all variables at 4 KB together).
+  const routes = loadRoutes(get, options, sourceStoragePath, notes, problems);
+
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('CPFS_') && !(CONFIG_VARIABLES as readonly string[]).includes(name)) {
+      notes.push(`${name} is not a cpfs-ingest setting and is ignored (see the configuration table)`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  // All values below were checked above; the assertions only narrow the types.
+  const filledRoutes = routes.list.map((route) => ({
+    prefix: route.prefix,
+    dstDirectory: route.dstDirectory,
+    conflictPolicy: route.conflictPolicy ?? defaultConflictPolicy!,
+  }));
+  const config = ConfigSchema.parse({
+    fileSystemId: fileSystemId!,
+    fileSystemKind: fileSystemKind(fileSystemId!),
+    dataFlowId: dataFlowId!,
+    sourceStoragePath,
+    routes: filledRoutes,
+    routesSource: routes.source,
+    defaultConflictPolicy: defaultConflictPolicy!,
+    importMode: mode!,
+    dryRun: dryRun!,
+    keyEncoding: encoding!,
+    ...(region !== undefined && { region }),
+    nasEndpoint: nasEndpoint!,
+    maxConcurrency: maxConcurrency!,
+    deadlineMarginMs: deadlineMarginMs!,
+    subTaskRatePerSecond: subTaskRatePerSecond!,
+    ...(functionTimeoutMs !== undefined && { functionTimeoutMs }),
+    planning: {
+      fileSystemId: fileSystemId!,
+      dataFlowId: dataFlowId!,
+      sourceStoragePath,
+      routes: filledRoutes,
+      defaultConflictPolicy: defaultConflictPolicy!,
+    },
+    notes,
+  });
+  return deepFreeze(config);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: string | undefined, fallback: T, field: string, problems: Problem[]): T | undefined {
+  if (value === undefined) return fallback;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  problems.push({ field, rule: result.error.issues[0]?.message ?? 'is invalid' });
+  return undefined;
+}
+
+function parseBoolean(value: string | undefined, fallback: boolean, field: string, problems: Problem[]): boolean | undefined {
+  if (value === undefined) return fallback;
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  problems.push({ field, rule: 'must be true, false, 1 or 0' });
+  return undefined;
+}
+
+function parseInteger(value: string | undefined, fallback: number, min: number, max: number, field: string, problems: Problem[]): number | undefined {
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+  problems.push({ field, rule: `must be a whole number from ${min} to ${max}` });
+  return undefined;
+}
+
+function parseRate(value: string | undefined, problems: Problem[]): number | undefined {
+  if (value === undefined) return CONFIG_DEFAULTS.subTaskRatePerSecond;
+  const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (n > 0 && n <= SUBTASK_QUOTA_PER_SECOND) return n;
+  problems.push({ field: 'CPFS_SUBTASK_RATE', rule: `must be a number above 0 and at most ${SUBTASK_QUOTA_PER_SECOND} (the CreateDataFlowSubTask quota per second)` });
+  return undefined;
+}
+
+/** Loopback hosts may be reached over plain http (the local emulator); everything else needs https. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseEndpoint(text: string, problems: Problem[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push({ field: 'NAS_ENDPOINT', rule: 'must be an absolute URL such as https://nas.cn-hangzhou.aliyuncs.com' });
+    return undefined;
+  }
+  const before = problems.length;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    problems.push({ field: 'NAS_ENDPOINT', rule: 'must use https (http is allowed only for loopback hosts)' });
+  }
+  if (url.username !== '' || url.password !== '') problems.push({ field: 'NAS_ENDPOINT', rule: 'must not contain credentials' });
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    problems.push({ field: 'NAS_ENDPOINT', rule: 'must be an origin only (no path, query or fragment): requests go to /' });
+  }
+  return problems.length === before ? url.origin : undefined;
+}
+
+type RoutesResult = { list: ReadonlyArray<{ prefix: string; dstDirectory: string; conflictPolicy?: (typeof CONFLICT_POLICIES)[number] }>; source: 'none' | 'env' | 'file' };
+
+function loadRoutes(
+  get: (name: string) => string | undefined,
+  options: LoadConfigOptions,
+  sourceStoragePath: string,
+  notes: string[],
+  problems: Problem[],
+): RoutesResult {
+  const inline = get('CPFS_ROUTES');
+  const file = get('CPFS_ROUTES_FILE');
+  if (inline !== undefined && file !== undefined) {
+    problems.push({ field: 'CPFS_ROUTES_FILE', rule: 'set either CPFS_ROUTES or CPFS_ROUTES_FILE, not both' });
+    return { list: [], source: 'none' };
+  }
+  let field: string;
+  let text: string;
+  if (inline !== undefined) {
+    field = 'CPFS_ROUTES';
+    text = inline;
+    const bytes = Buffer.byteLength(inline, 'utf8');
+    if (bytes > ROUTES_ENV_NOTE_BYTES) {
+      notes.push(`CPFS_ROUTES is ${bytes} bytes; FC allows 4 KB for all environment variables together — move the table to a file in the code package and set CPFS_ROUTES_FILE`);
+    }
+  } else if (file !== undefined) {
+    field = 'CPFS_ROUTES_FILE';
+    const base = options.codeDir ?? get('FC_FUNC_CODE_PATH');
+    const path = isAbsolute(file) || base === undefined ? file : join(base, file);
+    try {
+      text = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'read error';
+      problems.push({ field, rule: `cannot be read (${code}); the path is resolved against the function code directory` });
+      return { list: [], source: 'file' };
+    }
+  } else {
+    return { list: [], source: 'none' };
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push({ field, rule: 'must be valid JSON (an array of {"prefix", "dstDirectory", "conflictPolicy"?})' });
+    return { list: [], source: field === 'CPFS_ROUTES' ? 'env' : 'file' };
+  }
+  const parsed = RoutesInput.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const where = field + issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) problems.push({ field: where, rule: `unknown key "${key}" (allowed: ${ROUTE_KEYS.join(', ')})` });
+      } else {
+        problems.push({ field: where, rule: issue.message });
+      }
+    }
+    return { list: [], source: field === 'CPFS_ROUTES' ? 'env' : 'file' };
+  }
+  // Keys outside SourceStoragePath are rejected, so a route outside it could never match.
+  const root = sourceStoragePath.slice(1);
+  parsed.data.forEach((route, i) => {
+    if (!route.prefix.startsWith(root) && !root.startsWith(route.prefix)) {
+      problems.push({ field: `${field}[${i}].prefix`, rule: 'lies outside CPFS_SOURCE_STORAGE_PATH, so it could never match' });
+    }
+  });
+  return { list: parsed.data, source: field === 'CPFS_ROUTES' ? 'env' : 'file' };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,54 @@
+/**
+ * The route table (`CPFS_ROUTES` or the file named by `CPFS_ROUTES_FILE`): which OSS key prefixes land in
+ * which directory of the file system, and with which conflict policy.
+ */
+import * as z from 'zod';
+import { CONFLICT_POLICIES } from '../nas/wire.js';
+
+/** Directory rules of CreateDataFlowTask (REFERENCE §1): 1–1023 characters, `/…/`, no `..`. */
+export const MAX_PATH_CHARS = 1023;
+
+/**
+ * Problems with a directory path such as `/data/in/`, as rule sentences (empty when it is fine).
+ * Used for `CPFS_SOURCE_STORAGE_PATH` and each route's `dstDirectory`.
+ */
+export function directoryPathProblems(path: string): string[] {
+  const problems: string[] = [];
+  if (path.length < 1 || path.length > MAX_PATH_CHARS) problems.push(`must be 1–${MAX_PATH_CHARS} characters`);
+  if (!path.startsWith('/') || !path.endsWith('/')) problems.push('must start and end with /');
+  const segments = path.split('/').slice(1, -1);
+  if (segments.some((s) => s === '..' || s === '.')) problems.push('must not contain . or .. segments');
+  if (path !== '/' && segments.some((s) => s === '')) problems.push('must not contain an empty segment (//)');
+  return problems;
+}
+
+const directoryPath = z.string({ error: 'must be a string' }).superRefine((path, ctx) => {
+  for (const message of directoryPathProblems(path)) ctx.addIssue({ code: 'custom', message });
+});
+
+/** One route as written by the user; `conflictPolicy` falls back to `CPFS_CONFLICT_POLICY`. */
+export const RouteInput = z.strictObject({
+  prefix: z.string({ error: 'must be a string (use "" to match every key)' })
+    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
+    // OSS object names never start with `/`, so such a prefix could never match.
+    .refine((prefix) => !prefix.startsWith('/'), 'must not start with / (OSS keys never do)'),
+  dstDirectory: directoryPath,
+  conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).optional(),
+}, { error: 'each route must be an object {"prefix", "dstDirectory", "conflictPolicy"?}' });
+export type RouteInput = z.infer<typeof RouteInput>;
+
+/** The whole table: a JSON array of routes with distinct prefixes. */
+export const RoutesInput = z.array(RouteInput, { error: 'must be a JSON array of routes' }).superRefine((routes, ctx) => {
+  const seen = new Map<string, number>();
+  routes.forEach((route, i) => {
+    const first = seen.get(route.prefix);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [i, 'prefix'], message: `duplicates the prefix of route ${first}` });
+    } else {
+      seen.set(route.prefix, i);
+    }
+  });
+});
+
+/** The names a route may carry, for the "unknown key" problem. */
+export const ROUTE_KEYS = Object.keys(RouteInput.shape);

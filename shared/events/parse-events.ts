@@ -1,0 +1,352 @@
+/**
+ * Every envelope Function Compute can deliver an OSS notification in (REFERENCE §3) → de-duplicated
+ * `ObjectCreated` records, plus an account of everything that was not turned into a record.
+ *
+ * Accepted envelopes, recognised by shape rather than by trigger configuration, so that one function
+ * works behind any of them:
+ * - native OSS trigger: `{"events":[element, …]}`;
+ * - EventBridge OSS trigger: one CloudEvent whose `data` is one element (`type: "oss:ObjectCreated:…"`);
+ * - event-streaming batches: a JSON array of CloudEvents (older samples: a single CloudEvent object);
+ * - MNS queue CloudEvents (`source` `MNS-<function>-<trigger>` or `acs:mns`) whose `data.messageBody`
+ *   holds the notification as an object, a JSON string, base64 of it (at most two layers), or wrapped in
+ *   an MNS topic envelope (JSON `{TopicOwner, Message, …}` or XML `<Notification>…<Message>…`);
+ * - the plain `mns_topic` trigger body: the raw message text (STREAM) or the JSON topic envelope.
+ *
+ * Nothing here throws on bad input: a part that cannot be understood becomes a `malformed` entry naming
+ * where it was (e.g. `$[3].data.messageBody(base64)(json).events[0]`) and the rest is still processed.
+ * Decoding is bounded: at most {@link MAX_ENVELOPE_DEPTH} nested layers and {@link MAX_BASE64_LAYERS}
+ * base64 layers.
+ *
+ * Test/validation events: neither OSS nor FC documents a special event sent to test a trigger (the FC
+ * console's "test" simply invokes the function with a user-edited sample of the native shape). An
+ * element with an accepted name but no `oss.object` is therefore ignored with reason `no-object` rather
+ * than reported as malformed, and a non-OSS payload (e.g. the console's default `{"key":"value"}`) is one
+ * malformed entry.
+ *
+ * Pure: no environment, clock or logging.
+ */
+import * as z from 'zod';
+import { ValidationError } from '../errors.js';
+import { classifyEventName, stripOssPrefix, type IgnoreReason } from './event-names.js';
+import { decodeObjectKey, type KeyEncoding } from './key-encoding.js';
+import { bytesToText, decodeBase64Text, extractXmlMessage } from './payload-text.js';
+import type { ObjectCreated } from './types.js';
+
+/** Envelopes nested deeper than this are reported as malformed (guards against hostile recursion). */
+export const MAX_ENVELOPE_DEPTH = 8;
+/** OSS base64-encodes once; a queue fed by a topic may add one more layer. */
+export const MAX_BASE64_LAYERS = 2;
+
+export interface ParseEventsOptions {
+  /** How `oss.object.key` is encoded (config `CPFS_KEY_ENCODING`; see key-encoding.ts). */
+  readonly keyEncoding: KeyEncoding;
+}
+
+/** An event that was understood and deliberately not imported. */
+export interface IgnoredEvent {
+  readonly reason: IgnoreReason;
+  /** Without the `oss:` prefix, when the event had one. */
+  readonly eventName?: string;
+  /** The decoded key when it could be decoded, else the key as delivered; absent if the event had none. */
+  readonly key?: string;
+  /** Where in the payload the event was. */
+  readonly path: string;
+}
+
+/** A record that repeated an earlier one of the same payload (at-least-once delivery, AppendObject…). */
+export interface DuplicateEvent {
+  readonly bucket: string;
+  readonly key: string;
+  readonly eTag?: string;
+  /** Where in the payload the repeat was. */
+  readonly path: string;
+}
+
+/** A part of the payload that could not be understood. */
+export interface MalformedEntry {
+  /** Where in the payload: `$` is the whole payload; `(base64)`, `(json)`, `(xml Message)` mark decoded layers. */
+  readonly path: string;
+  /** Which rule it broke; never echoes object content. */
+  readonly reason: string;
+}
+
+export interface ParsedEvents {
+  /** One record per distinct object version, in first-seen order. */
+  readonly records: readonly ObjectCreated[];
+  readonly ignored: readonly IgnoredEvent[];
+  readonly duplicates: readonly DuplicateEvent[];
+  readonly malformed: readonly MalformedEntry[];
+}
+
+/**
+ * Parses whatever the FC handler received into object-created records.
+ *
+ * De-duplication: two records are the same when (bucket, key, eTag) match — the eTag identifies the
+ * content, so redeliveries and repeated notifications collapse while a real overwrite (new eTag) is kept.
+ * Records without an eTag are compared on (bucket, key, size) instead; a record with an eTag never
+ * matches one without.
+ *
+ * @param payload - the handler's event (Buffer), its text, or an already-parsed value.
+ * @param options - the key encoding to apply to every `oss.object.key`.
+ * @returns records, ignored events, duplicates and malformed parts; never throws.
+ */
+export function parseEvents(payload: Buffer | string | unknown, options: ParseEventsOptions): ParsedEvents {
+  const parser = new PayloadParser(options.keyEncoding);
+  try {
+    parser.visit(payload, { path: '$', depth: 0, base64Layers: 0 });
+  } catch (error) {
+    // Only reachable through a bug here; the records found so far are still returned.
+    parser.malformed.push({ path: '$', reason: `internal parser error (${error instanceof Error ? error.name : typeof error})` });
+  }
+  return {
+    records: parser.records,
+    ignored: parser.ignored,
+    duplicates: parser.duplicates,
+    malformed: parser.malformed,
+  };
+}
+
+/** Defaults a CloudEvent lends to the element in its `data` (the element's own fields win). */
+interface ElementDefaults {
+  readonly eventName?: string;
+  readonly eventTime?: string;
+  readonly region?: string;
+}
+
+interface VisitContext {
+  readonly path: string;
+  readonly depth: number;
+  readonly base64Layers: number;
+  readonly defaults?: ElementDefaults;
+}
+
+type JsonObject = Record<string, unknown>;
+
+// Only what a record needs is validated; everything else the service adds is tolerated.
+const SIZE_RULE = 'must be a non-negative integer';
+const ObjectSize = z.union([
+  z.number().int(SIZE_RULE).nonnegative(SIZE_RULE).max(Number.MAX_SAFE_INTEGER, SIZE_RULE),
+  z.string().regex(/^\d{1,15}$/, SIZE_RULE).transform(Number),
+], { error: SIZE_RULE });
+
+const ElementOss = z.looseObject({
+  bucket: z.looseObject({ name: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string') }, { error: 'must be an object' }),
+  object: z.looseObject({
+    key: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
+    size: ObjectSize.optional(),
+    eTag: z.string({ error: 'must be a string' }).optional(),
+  }, { error: 'must be an object' }),
+});
+
+/** Keys that mark the JSON format of an MNS topic notification (besides `Message`). */
+const MNS_TOPIC_KEYS = ['TopicOwner', 'TopicName', 'Subscriber', 'SubscriptionName', 'MessageId', 'MessageMD5', 'PublishTime'];
+
+class PayloadParser {
+  readonly records: ObjectCreated[] = [];
+  readonly ignored: IgnoredEvent[] = [];
+  readonly duplicates: DuplicateEvent[] = [];
+  readonly malformed: MalformedEntry[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly keyEncoding: KeyEncoding) {}
+
+  visit(value: unknown, ctx: VisitContext): void {
+    if (ctx.depth > MAX_ENVELOPE_DEPTH) {
+      this.fail(ctx.path, `envelopes nested more than ${MAX_ENVELOPE_DEPTH} deep`);
+    } else if (value instanceof Uint8Array) {
+      const text = bytesToText(value);
+      if (text === undefined) this.fail(ctx.path, 'is not UTF-8 text');
+      else this.visitText(text, ctx);
+    } else if (typeof value === 'string') {
+      this.visitText(value, ctx);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => this.visit(item, { ...ctx, path: `${ctx.path}[${i}]`, depth: ctx.depth + 1 }));
+    } else if (isObject(value)) {
+      this.visitObject(value, ctx);
+    } else {
+      this.fail(ctx.path, `expected an event envelope (object, array or text), got ${value === null ? 'null' : typeof value}`);
+    }
+  }
+
+  private visitText(raw: string, ctx: VisitContext): void {
+    const text = raw.replace(/^\uFEFF/, '').trim();
+    // The whole payload being JSON is the normal case and not worth a path step.
+    const mark = (step: string) => (ctx.depth === 0 && step === 'json' ? ctx.path : `${ctx.path}(${step})`);
+    const next = { ...ctx, depth: ctx.depth + 1, defaults: undefined };
+    if (text === '') {
+      this.fail(ctx.path, 'is empty');
+      return;
+    }
+    const first = text[0];
+    if (first === '{' || first === '[' || first === '"') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // The parser's message quotes the input, which could be anything: keep it out.
+        this.fail(ctx.path, 'is not valid JSON');
+        return;
+      }
+      this.visit(parsed, { ...next, path: mark('json') });
+      return;
+    }
+    if (first === '<') {
+      const message = extractXmlMessage(text);
+      if (message === undefined) this.fail(ctx.path, 'is XML without a <Message> element (expected an MNS topic notification)');
+      else this.visit(message, { ...next, path: mark('xml Message') });
+      return;
+    }
+    const decoded = decodeBase64Text(text);
+    if (decoded === undefined) {
+      this.fail(ctx.path, 'is neither JSON, an MNS XML envelope, nor base64 of them');
+    } else if (ctx.base64Layers >= MAX_BASE64_LAYERS) {
+      this.fail(ctx.path, `more than ${MAX_BASE64_LAYERS} layers of base64`);
+    } else {
+      this.visit(decoded, { ...next, path: mark('base64'), base64Layers: ctx.base64Layers + 1 });
+    }
+  }
+
+  private visitObject(value: JsonObject, ctx: VisitContext): void {
+    const inner = (key: string, extra?: Partial<VisitContext>): VisitContext => ({
+      path: `${ctx.path}.${key}`, depth: ctx.depth + 1, base64Layers: ctx.base64Layers, ...extra,
+    });
+    if ('events' in value) {
+      // Native OSS envelope; its elements are events, not further envelopes.
+      const events = value['events'];
+      if (!Array.isArray(events)) this.fail(`${ctx.path}.events`, 'must be an array');
+      else events.forEach((element, i) => this.acceptElement(element, `${ctx.path}.events[${i}]`, ctx.defaults));
+    } else if (isCloudEvent(value)) {
+      const data = value['data'];
+      if (data === undefined || data === null) {
+        this.fail(`${ctx.path}.data`, 'a CloudEvent must carry data');
+      } else if (isObject(data) && 'messageBody' in data) {
+        this.visit(data['messageBody'], inner('data.messageBody'));
+      } else {
+        this.visit(data, inner('data', { defaults: cloudEventDefaults(value) }));
+      }
+    } else if ('Message' in value && MNS_TOPIC_KEYS.some((key) => key in value)) {
+      this.visit(value['Message'], inner('Message'));
+    } else if ('messageBody' in value) {
+      this.visit(value['messageBody'], inner('messageBody'));
+    } else if ('oss' in value || 'eventName' in value) {
+      this.acceptElement(value, ctx.path, ctx.defaults);
+    } else {
+      this.fail(ctx.path, 'is not an OSS notification (expected {"events":[…]}, a CloudEvent, an MNS message or an MNS topic envelope)');
+    }
+  }
+
+  /** One native event element → a record, an ignored event, a duplicate, or a malformed entry. */
+  private acceptElement(element: unknown, path: string, defaults: ElementDefaults | undefined): void {
+    if (!isObject(element)) {
+      this.fail(path, 'an event must be an object');
+      return;
+    }
+    const ownName = element['eventName'];
+    const rawName = typeof ownName === 'string' && ownName !== '' ? ownName : defaults?.eventName;
+    if (rawName === undefined) {
+      this.fail(`${path}.eventName`, 'must be a non-empty string');
+      return;
+    }
+    const eventName = stripOssPrefix(rawName);
+    const oss = element['oss'];
+    const object = isObject(oss) ? oss['object'] : undefined;
+
+    const notImported = classifyEventName(eventName);
+    if (notImported !== undefined) {
+      this.ignore(notImported, eventName, path, isObject(object) ? object['key'] : undefined);
+      return;
+    }
+    if (object === undefined || object === null) {
+      this.ignore('no-object', eventName, path, undefined);
+      return;
+    }
+
+    const parsed = ElementOss.safeParse(oss);
+    if (!parsed.success) {
+      const reasons = parsed.error.issues.map((issue) => `oss.${issue.path.join('.')} ${issue.message}`);
+      this.fail(path, [...new Set(reasons)].join('; '));
+      return;
+    }
+    let key: string;
+    try {
+      key = decodeObjectKey(parsed.data.object.key, this.keyEncoding);
+    } catch (error) {
+      this.fail(`${path}.oss.object.key`, error instanceof ValidationError ? error.rule : 'cannot be decoded');
+      return;
+    }
+    if (key.endsWith('/')) {
+      this.ignore('folder-marker', eventName, path, key);
+      return;
+    }
+
+    const bucket = parsed.data.bucket.name;
+    const eTag = normaliseETag(parsed.data.object.eTag);
+    const size = parsed.data.object.size;
+    const eventTime = stringOrUndefined(element['eventTime']) ?? defaults?.eventTime;
+    const region = stringOrUndefined(element['region']) ?? defaults?.region;
+
+    const identity = eTag !== undefined ? JSON.stringify(['etag', bucket, key, eTag]) : JSON.stringify(['size', bucket, key, size ?? null]);
+    if (this.seen.has(identity)) {
+      this.duplicates.push({ bucket, key, ...(eTag !== undefined && { eTag }), path });
+      return;
+    }
+    this.seen.add(identity);
+    this.records.push({
+      bucket,
+      key,
+      ...(size !== undefined && { size }),
+      ...(eTag !== undefined && { eTag }),
+      eventName,
+      ...(eventTime !== undefined && { eventTime }),
+      ...(region !== undefined && { region }),
+    });
+  }
+
+  private ignore(reason: IgnoreReason, eventName: string, path: string, rawKey: unknown): void {
+    let key: string | undefined;
+    if (typeof rawKey === 'string') {
+      try {
+        key = decodeObjectKey(rawKey, this.keyEncoding);
+      } catch {
+        key = rawKey;
+      }
+    }
+    this.ignored.push({ reason, eventName, ...(key !== undefined && { key }), path });
+  }
+
+  private fail(path: string, reason: string): void {
+    this.malformed.push({ path, reason });
+  }
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** A CloudEvent by shape: `specversion`, or `data` together with `source`/`type` (some samples omit specversion). */
+function isCloudEvent(value: JsonObject): boolean {
+  return typeof value['specversion'] === 'string' || ('data' in value && (typeof value['source'] === 'string' || typeof value['type'] === 'string'));
+}
+
+function cloudEventDefaults(event: JsonObject): ElementDefaults {
+  const type = stringOrUndefined(event['type']);
+  const eventTime = stringOrUndefined(event['time']);
+  const region = stringOrUndefined(event['aliyunregionid']);
+  return {
+    // Only an OSS CloudEvent's type is an OSS event name (`oss:ObjectCreated:PutObject`).
+    ...(type?.startsWith('oss:') && { eventName: type }),
+    ...(eventTime !== undefined && { eventTime }),
+    ...(region !== undefined && { region }),
+  };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** OSS HTTP headers quote ETags; events do not. Compare them unquoted. */
+function normaliseETag(eTag: string | undefined): string | undefined {
+  if (eTag === undefined) return undefined;
+  const unquoted = eTag.replace(/^"(.*)"$/, '$1');
+  return unquoted === '' ? undefined : unquoted;
+}
