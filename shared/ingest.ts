@@ -1,0 +1,510 @@
+/**
+ * The use case: event payload → parsed records → plan → submissions → one outcome per record.
+ *
+ * Submission paths (REFERENCE §1):
+ * - **stream** (CPFS for LINGJUN ≥ 2.6): one long-lived StreamImport task per (data flow, ConflictPolicy),
+ *   created with Directory `/` and DstDirectory `/` (see shared/planning/path-base.ts), reused across the
+ *   invocations of a warm instance and re-resolved when it stops being Executing; one
+ *   CreateDataFlowSubTask per object, with `Condition.Size` from the event.
+ * - **batch** (general-purpose `cpfs-…`, forced `batch`, or LINGJUN older than 2.6 found out in `auto`):
+ *   Import tasks whose EntryList is packed up to 64 KB.
+ *
+ * Retries are harmless by construction: every create carries a ClientToken derived from its content, so
+ * an FC replay of the same event gets the same task/sub-task ids back instead of new ones. The handler
+ * throws (so FC retries) only when some record failed retryably; rejected records are reported, not thrown.
+ *
+ * Time: the caller passes an absolute deadline (FC start + function timeout − margin). No call starts past
+ * it; what is left is reported as failed-retryable so the replay continues where this one stopped. At
+ * the documented 100 sub-tasks/s quota, that is the normal path for batches larger than ~timeout × 90.
+ */
+import type { Config } from './config/load-config.js';
+import { DeadlineExceededError, NasApiError, type CpfsIngestError } from './errors.js';
+import { parseEvents, type ParsedEvents } from './events/parse-events.js';
+import type { Logger } from './log.js';
+import { isRetryableError } from './nas/classify.js';
+import type { DataFlowApi } from './nas/types.js';
+import type { ConflictPolicy, DataFlowTask } from './nas/wire.js';
+import {
+  groupByStreamTask,
+  planImportBatches,
+  planSubmissions,
+  streamTaskClientTokenFor,
+  subTaskClientTokenFor,
+  type ImportBatch,
+  type PlannedObject,
+  type StreamTaskGroup,
+} from './planning/index.js';
+
+/** What happened to one record. Every record of the payload gets exactly one. */
+export type RecordOutcome =
+  | {
+      readonly status: 'submitted';
+      readonly bucket: string;
+      readonly key: string;
+      readonly mode: 'stream' | 'batch';
+      readonly conflictPolicy: ConflictPolicy;
+      readonly srcFilePath: string;
+      readonly dstFilePath: string;
+      /** The StreamImport task (stream) or the Import task (batch); absent on a dry run that created none. */
+      readonly taskId?: string;
+      /** stream mode only; absent on a dry run. */
+      readonly subTaskId?: string;
+      readonly dryRun?: true;
+    }
+  | { readonly status: 'ignored'; readonly bucket?: string; readonly key?: string; readonly reason: string }
+  | { readonly status: 'duplicate'; readonly bucket: string; readonly key: string; readonly reason: string }
+  | { readonly status: 'rejected'; readonly bucket?: string; readonly key?: string; readonly kind: string; readonly reason: string }
+  | {
+      readonly status: 'failed';
+      readonly bucket: string;
+      readonly key: string;
+      readonly code: string;
+      readonly message: string;
+      /** True when a later attempt (an FC replay) may succeed. */
+      readonly retryable: boolean;
+    };
+
+export type OutcomeStatus = RecordOutcome['status'];
+
+export interface IngestReport {
+  readonly mode: 'stream' | 'batch';
+  readonly outcomes: RecordOutcome[];
+  readonly counts: Readonly<Record<OutcomeStatus, number>>;
+  /** Records that failed retryably: the handler throws when this is > 0. */
+  readonly retryableFailures: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Per-instance memory, kept across the invocations of a warm instance (module scope in the handler).
+ * Nothing here is needed for correctness — ClientTokens are — it saves API calls and quota.
+ */
+export class InstanceState {
+  /** Executing StreamImport task per stream group key. */
+  readonly streamTasks = new Map<string, string>();
+  /** Set when a LINGJUN file system answered that StreamImport is not supported (older than 2.6). */
+  streamImportUnsupported = false;
+  /** Set when CreateDirIfNotExist was refused (LINGJUN older than 2.6): Import tasks are sent without it. */
+  createDirUnsupported = false;
+  /** Sub-task ClientToken → DataFlowSubTaskId already obtained; lets a replay skip what it already sent. */
+  private readonly submitted = new Map<string, string>();
+
+  constructor(private readonly maxRemembered = 200_000) {}
+
+  rememberSubmitted(clientToken: string, subTaskId: string): void {
+    if (this.submitted.size >= this.maxRemembered) {
+      // Insertion order is age order: drop the oldest tenth at once rather than one per insert.
+      let drop = Math.ceil(this.maxRemembered / 10);
+      for (const key of this.submitted.keys()) {
+        this.submitted.delete(key);
+        if (--drop === 0) break;
+      }
+    }
+    this.submitted.set(clientToken, subTaskId);
+  }
+
+  submittedSubTask(clientToken: string): string | undefined {
+    return this.submitted.get(clientToken);
+  }
+}
+
+export interface IngestDeps {
+  readonly config: Config;
+  readonly api: DataFlowApi;
+  readonly logger: Logger;
+  readonly state: InstanceState;
+  /** Clock in ms since the epoch, the same one the deadline is on. */
+  readonly now: () => number;
+  /** Waits; injected so tests can run fast. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface InvocationContext {
+  /** Absolute time (ms since epoch) after which no call may start. */
+  readonly deadlineMs: number;
+}
+
+/** Status values of a streaming task that can still take sub-tasks or will soon. */
+const LIVE_TASK_STATUSES = new Set(['Pending', 'Executing']);
+/** How often to look at a streaming task that is still Pending (DescribeDataFlowTasks has a 120/60 s quota). */
+const PENDING_POLL_MS = 1000;
+/** Codes meaning "this streaming task cannot take sub-tasks (any more)". */
+const STREAM_TASK_GONE_CODES = new Set(['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']);
+/** Codes meaning "this file system does not do StreamImport" (LINGJUN older than 2.6). */
+const STREAM_UNSUPPORTED_CODES = new Set(['InvalidFilesystemVersion.NotSupport']);
+
+/**
+ * Runs one invocation: parses `payload`, plans, submits, and reports an outcome per record.
+ * Never throws for a bad record or a failed call; the caller decides from `retryableFailures`.
+ */
+export async function ingest(payload: Buffer | string | unknown, deps: IngestDeps, invocation: InvocationContext): Promise<IngestReport> {
+  const { config, logger } = deps;
+  const parsed = parseEvents(payload, { keyEncoding: config.keyEncoding });
+  const outcomes: RecordOutcome[] = outcomesOfParsing(parsed);
+  const plan = planSubmissions(parsed.records, config.planning);
+  for (const rejected of plan.rejected) {
+    const { bucket, key } = rejected.record;
+    if (rejected.kind === 'duplicate') outcomes.push({ status: 'duplicate', bucket, key, reason: rejected.reason });
+    else if (rejected.kind === 'ignored-event' || rejected.kind === 'directory-marker') outcomes.push({ status: 'ignored', bucket, key, reason: rejected.reason });
+    else outcomes.push({ status: 'rejected', bucket, key, kind: rejected.kind, reason: rejected.reason });
+  }
+
+  let mode = chooseMode(config, deps.state);
+  if (plan.items.length > 0) {
+    if (mode === 'stream') {
+      const result = await submitStream(plan.items, deps, invocation);
+      outcomes.push(...result.outcomes);
+      if (result.fallBackToBatch.length > 0) {
+        mode = 'batch';
+        outcomes.push(...(await submitBatch(result.fallBackToBatch, deps, invocation)));
+      }
+    } else {
+      outcomes.push(...(await submitBatch(plan.items, deps, invocation)));
+    }
+  }
+
+  const report = summarize(mode, outcomes, config.dryRun);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') logger.warn('record.rejected', { key: outcome.key, bucket: outcome.bucket, kind: outcome.kind, reason: outcome.reason });
+    if (outcome.status === 'failed') logger.error('record.failed', { key: outcome.key, bucket: outcome.bucket, code: outcome.code, retryable: outcome.retryable, message: outcome.message });
+  }
+  logger.info('ingest.summary', { mode: report.mode, dryRun: report.dryRun, records: outcomes.length, ...report.counts, retryableFailures: report.retryableFailures });
+  return report;
+}
+
+/** stream or batch for this invocation (REFERENCE §1: StreamImport never goes to a `cpfs-…` file system). */
+export function chooseMode(config: Config, state: InstanceState): 'stream' | 'batch' {
+  if (config.fileSystemKind === 'general') return 'batch';
+  if (config.importMode === 'batch') return 'batch';
+  if (config.importMode === 'auto' && state.streamImportUnsupported) return 'batch';
+  return 'stream';
+}
+
+function outcomesOfParsing(parsed: ParsedEvents): RecordOutcome[] {
+  const outcomes: RecordOutcome[] = [];
+  for (const ignored of parsed.ignored) {
+    outcomes.push({ status: 'ignored', ...(ignored.key !== undefined ? { key: ignored.key } : {}), reason: ignored.reason });
+  }
+  for (const duplicate of parsed.duplicates) {
+    outcomes.push({ status: 'duplicate', bucket: duplicate.bucket, key: duplicate.key, reason: 'same bucket, key and eTag as an earlier record of this payload' });
+  }
+  for (const malformed of parsed.malformed) {
+    outcomes.push({ status: 'rejected', kind: 'malformed-event', reason: `${malformed.path}: ${malformed.reason}` });
+  }
+  return outcomes;
+}
+
+function summarize(mode: 'stream' | 'batch', outcomes: RecordOutcome[], dryRun: boolean): IngestReport {
+  const counts: Record<OutcomeStatus, number> = { submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0 };
+  let retryableFailures = 0;
+  for (const outcome of outcomes) {
+    counts[outcome.status] += 1;
+    if (outcome.status === 'failed' && outcome.retryable) retryableFailures += 1;
+  }
+  return { mode, outcomes, counts, retryableFailures, dryRun };
+}
+
+function failed(item: PlannedObject, error: unknown): RecordOutcome {
+  const { code, message, retryable } = describeError(error);
+  return { status: 'failed', bucket: item.record.bucket, key: item.record.key, code, message, retryable };
+}
+
+function describeError(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (error instanceof Error && 'retryable' in error && 'code' in error) {
+    const e = error as CpfsIngestError;
+    return { code: e.code, message: e.message, retryable: e.retryable };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'Unexpected', message, retryable: isRetryableError(error) };
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof NasApiError ? error.code : undefined;
+}
+
+function deadlineFailure(item: PlannedObject): RecordOutcome {
+  return failed(item, new DeadlineExceededError('not submitted: the invocation deadline arrived first; an FC retry continues from here'));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// stream mode
+
+interface StreamResult {
+  readonly outcomes: RecordOutcome[];
+  /** Items to send as Import tasks instead (auto mode, StreamImport not supported by the file system). */
+  readonly fallBackToBatch: PlannedObject[];
+}
+
+async function submitStream(items: PlannedObject[], deps: IngestDeps, invocation: InvocationContext): Promise<StreamResult> {
+  const outcomes: RecordOutcome[] = [];
+  const fallBackToBatch: PlannedObject[] = [];
+  for (const group of groupByStreamTask(items)) {
+    let taskId: string | undefined;
+    try {
+      taskId = await resolveStreamTask(group, deps, invocation);
+    } catch (error) {
+      const code = codeOf(error);
+      if (code !== undefined && STREAM_UNSUPPORTED_CODES.has(code) && deps.config.importMode === 'auto') {
+        deps.state.streamImportUnsupported = true;
+        deps.logger.warn('stream.unsupported', { fileSystemId: group.fileSystemId, code, fallback: 'batch Import tasks for the rest of this instance' });
+        fallBackToBatch.push(...group.items);
+        continue;
+      }
+      for (const item of group.items) outcomes.push(failed(item, error));
+      continue;
+    }
+    if (taskId === undefined) {
+      // Dry run with no streaming task yet: the CreateDataFlowTask dry run passed; there is no task to dry-run sub-tasks on.
+      for (const item of group.items) outcomes.push(submittedOutcome(item, 'stream', undefined, undefined, true));
+      continue;
+    }
+    outcomes.push(...(await submitSubTasks(group, taskId, deps, invocation)));
+  }
+  return { outcomes, fallBackToBatch };
+}
+
+function submittedOutcome(item: PlannedObject, mode: 'stream' | 'batch', taskId: string | undefined, subTaskId: string | undefined, dryRun: boolean): RecordOutcome {
+  return {
+    status: 'submitted',
+    bucket: item.record.bucket,
+    key: item.record.key,
+    mode,
+    conflictPolicy: item.conflictPolicy,
+    srcFilePath: item.srcFilePath,
+    dstFilePath: item.dstFilePath,
+    ...(taskId !== undefined ? { taskId } : {}),
+    ...(subTaskId !== undefined ? { subTaskId } : {}),
+    ...(dryRun ? { dryRun: true as const } : {}),
+  };
+}
+
+/**
+ * Finds the Executing StreamImport task of `group`, or creates it. Instances racing on a cold start
+ * converge: they see the same task list, pick the same task (smallest TaskId), or send the same
+ * ClientToken (generation = the TaskId of the newest dead task it replaces) and get the same new task.
+ *
+ * @returns the task id; `undefined` on a dry run when no task exists yet (a dry-run create was checked).
+ */
+export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps, invocation: InvocationContext): Promise<string | undefined> {
+  const cached = deps.state.streamTasks.get(group.groupKey);
+  if (cached !== undefined) return cached;
+
+  const { api, config } = deps;
+  const options = { deadlineMs: invocation.deadlineMs };
+  for (;;) {
+    const tasks = await listStreamTasks(group, deps, invocation);
+    const live = tasks.filter((t) => LIVE_TASK_STATUSES.has(t.Status)).sort((a, b) => (a.TaskId < b.TaskId ? -1 : 1));
+    const executing = live.find((t) => t.Status === 'Executing');
+    if (executing !== undefined) {
+      deps.state.streamTasks.set(group.groupKey, executing.TaskId);
+      return executing.TaskId;
+    }
+    if (live.length === 0) {
+      const dead = tasks.slice().sort((a, b) => ((a.CreateTime ?? '') < (b.CreateTime ?? '') ? -1 : (a.CreateTime ?? '') > (b.CreateTime ?? '') ? 1 : a.TaskId < b.TaskId ? -1 : 1));
+      const generation = dead.length > 0 ? (dead[dead.length - 1] as DataFlowTask).TaskId : 'initial';
+      const created = await api.createDataFlowTask(
+        {
+          FileSystemId: group.fileSystemId,
+          DataFlowId: group.dataFlowId,
+          TaskAction: 'StreamImport',
+          DataType: 'MetaAndData',
+          Directory: group.directory,
+          DstDirectory: group.dstDirectory,
+          ConflictPolicy: group.conflictPolicy,
+          ClientToken: streamTaskClientTokenFor(group, generation),
+          ...(config.dryRun ? { DryRun: true } : {}),
+        },
+        options,
+      );
+      if (config.dryRun || created.TaskId === undefined) return undefined;
+      deps.logger.info('stream.task.created', { taskId: created.TaskId, conflictPolicy: group.conflictPolicy, replaces: generation });
+    }
+    // A task is Pending (ours or another instance's): wait for it to reach Executing, within the deadline.
+    if (deps.now() + PENDING_POLL_MS >= invocation.deadlineMs) {
+      throw new DeadlineExceededError('the StreamImport task did not reach Executing before the invocation deadline');
+    }
+    await (deps.sleep ?? defaultSleep)(PENDING_POLL_MS);
+  }
+}
+
+async function listStreamTasks(group: StreamTaskGroup, deps: IngestDeps, invocation: InvocationContext): Promise<DataFlowTask[]> {
+  const found: DataFlowTask[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.api.describeDataFlowTasks(
+      {
+        FileSystemId: group.fileSystemId,
+        Filters: [
+          { Key: 'DataFlowIds', Value: group.dataFlowId },
+          { Key: 'TaskActions', Value: 'StreamImport' },
+        ],
+        MaxResults: 100,
+        ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+      },
+      { deadlineMs: invocation.deadlineMs },
+    );
+    for (const task of page.TaskInfo?.Task ?? []) {
+      if (
+        task.TaskAction === 'StreamImport' &&
+        task.ConflictPolicy === group.conflictPolicy &&
+        (task.Directory ?? '/') === group.directory &&
+        (task.DstDirectory ?? '/') === group.dstDirectory
+      ) {
+        found.push(task);
+      }
+    }
+    nextToken = page.NextToken || undefined;
+  } while (nextToken !== undefined);
+  return found;
+}
+
+async function submitSubTasks(group: StreamTaskGroup, initialTaskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<RecordOutcome[]> {
+  const outcomes: RecordOutcome[] = new Array(group.items.length);
+  let taskId = initialTaskId;
+  // One re-resolution per group and invocation: a task that vanished is replaced once; if the new one is
+  // refused too (e.g. the data flow is Stopped), the rest of the group fails retryably without more calls.
+  let reResolved: Promise<string | undefined> | undefined;
+  let blocked: unknown;
+
+  const submitOne = async (index: number): Promise<void> => {
+    const item = group.items[index] as PlannedObject;
+    for (let round = 0; ; round += 1) {
+      if (blocked !== undefined) {
+        outcomes[index] = failed(item, blocked);
+        return;
+      }
+      if (deps.now() >= invocation.deadlineMs) {
+        outcomes[index] = deadlineFailure(item);
+        return;
+      }
+      const usedTaskId = taskId;
+      const clientToken = subTaskClientTokenFor(item, usedTaskId);
+      const known = deps.state.submittedSubTask(clientToken);
+      if (known !== undefined) {
+        outcomes[index] = submittedOutcome(item, 'stream', usedTaskId, known, false);
+        return;
+      }
+      try {
+        const response = await deps.api.createDataFlowSubTask(
+          {
+            FileSystemId: item.fileSystemId,
+            DataFlowId: item.dataFlowId,
+            DataFlowTaskId: usedTaskId,
+            SrcFilePath: item.srcFilePath,
+            DstFilePath: item.dstFilePath,
+            ...(item.record.size !== undefined ? { Condition: { Size: item.record.size } } : {}),
+            ClientToken: clientToken,
+            ...(deps.config.dryRun ? { DryRun: true } : {}),
+          },
+          { deadlineMs: invocation.deadlineMs },
+        );
+        if (response.DataFlowSubTaskId !== undefined) deps.state.rememberSubmitted(clientToken, response.DataFlowSubTaskId);
+        outcomes[index] = submittedOutcome(item, 'stream', usedTaskId, response.DataFlowSubTaskId, deps.config.dryRun);
+        return;
+      } catch (error) {
+        const code = codeOf(error);
+        if (round === 0 && code !== undefined && STREAM_TASK_GONE_CODES.has(code)) {
+          if (taskId === usedTaskId) {
+            if (reResolved === undefined) {
+              deps.state.streamTasks.delete(group.groupKey);
+              deps.logger.warn('stream.task.lost', { taskId: usedTaskId, code });
+              reResolved = resolveStreamTask(group, deps, invocation);
+            }
+            try {
+              const next = await reResolved;
+              if (next === undefined || next === usedTaskId) {
+                blocked ??= error;
+              } else {
+                taskId = next;
+              }
+            } catch (resolveError) {
+              blocked ??= resolveError;
+            }
+          }
+          continue;
+        }
+        if (code !== undefined && STREAM_TASK_GONE_CODES.has(code)) blocked ??= error;
+        outcomes[index] = failed(item, error);
+        return;
+      }
+    }
+  };
+
+  await runPool(group.items.length, deps.config.maxConcurrency, submitOne);
+  return outcomes;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// batch mode
+
+async function submitBatch(items: PlannedObject[], deps: IngestDeps, invocation: InvocationContext): Promise<RecordOutcome[]> {
+  const { config, api, state } = deps;
+  const outcomes: RecordOutcome[] = [];
+  const plan = planImportBatches(items);
+  for (const rejected of plan.rejected) {
+    const { bucket, key } = rejected.item.record;
+    if (rejected.kind === 'duplicate') outcomes.push({ status: 'duplicate', bucket, key, reason: rejected.reason });
+    else outcomes.push({ status: 'rejected', bucket, key, kind: rejected.kind, reason: rejected.reason });
+  }
+  const lingjun = config.fileSystemKind === 'lingjun';
+  const results = new Array<RecordOutcome[]>(plan.batches.length);
+  await runPool(plan.batches.length, Math.min(4, config.maxConcurrency), async (index) => {
+    const batch = plan.batches[index] as ImportBatch;
+    if (deps.now() >= invocation.deadlineMs) {
+      results[index] = batch.items.map(deadlineFailure);
+      return;
+    }
+    const send = (createDir: boolean) =>
+      api.createDataFlowTask(
+        {
+          FileSystemId: batch.fileSystemId,
+          DataFlowId: batch.dataFlowId,
+          TaskAction: 'Import',
+          // LINGJUN accepts only MetaAndData (REFERENCE §1); general-purpose CPFS gets the same, full import.
+          DataType: 'MetaAndData',
+          Directory: batch.directory,
+          DstDirectory: batch.dstDirectory,
+          EntryList: batch.entryList,
+          ConflictPolicy: batch.conflictPolicy,
+          // The seed asks for CreateDirIfNotExist on Import, but only LINGJUN ≥ 2.6 knows it.
+          ...(createDir ? { CreateDirIfNotExist: true } : {}),
+          ClientToken: batch.clientToken,
+          ...(config.dryRun ? { DryRun: true } : {}),
+        },
+        { deadlineMs: invocation.deadlineMs },
+      );
+    try {
+      let response;
+      try {
+        response = await send(lingjun && !state.createDirUnsupported);
+      } catch (error) {
+        if (!(lingjun && !state.createDirUnsupported && codeOf(error) !== undefined && STREAM_UNSUPPORTED_CODES.has(codeOf(error) as string))) throw error;
+        state.createDirUnsupported = true;
+        response = await send(false);
+      }
+      results[index] = batch.items.map((item) => submittedOutcome(item, 'batch', response.TaskId, undefined, config.dryRun));
+    } catch (error) {
+      results[index] = batch.items.map((item) => failed(item, error));
+    }
+  });
+  for (const batchOutcomes of results) outcomes.push(...batchOutcomes);
+  return outcomes;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Runs `work(0..count-1)` with at most `concurrency` in flight. */
+async function runPool(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      await work(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

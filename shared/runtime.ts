@@ -1,0 +1,88 @@
+/**
+ * Wiring for one process (an FC instance, or the CLI): config, logger, NAS client and instance state are
+ * built once and reused by every invocation; the credentials of the current invocation are swapped in.
+ * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
+ */
+import { loadConfig, type Config } from './config/load-config.js';
+import { ingest, InstanceState, type IngestReport } from './ingest.js';
+import { createLogger, type Logger } from './log.js';
+import { createNasClient, type NasClient } from './nas/client.js';
+import { chain, fromEnv, fromFcContext, type CredentialsProvider } from './nas/credentials.js';
+import type { SigningCredentials } from './nas/signer.js';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly api: NasClient;
+  readonly state: InstanceState;
+  /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
+  useContext(context: unknown): void;
+}
+
+export interface RuntimeOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The first invocation's FC context: region, function.timeout. */
+  readonly fcContext?: unknown;
+  /** Directory a relative CPFS_ROUTES_FILE is resolved against (the bundle's folder in FC). */
+  readonly codeDir?: string;
+  readonly write?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/** Builds the per-process wiring. Throws ConfigError (every problem at once) on bad configuration. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const config = loadConfig(options.env, {
+    ...(options.fcContext !== undefined ? { fcContext: options.fcContext } : {}),
+    ...(options.codeDir !== undefined ? { codeDir: options.codeDir } : {}),
+  });
+  let context: unknown;
+  let lastCredentials: SigningCredentials | undefined;
+  const fromContext: CredentialsProvider = () => fromFcContext(context)();
+  const provider = chain(fromContext, fromEnv(options.env));
+  const credentials: CredentialsProvider = async () => (lastCredentials = await provider());
+  const logger = createLogger({
+    ...(options.write ? { write: options.write } : {}),
+    secrets: () => [lastCredentials?.accessKeySecret, lastCredentials?.securityToken, options.env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'], options.env['ALIBABA_CLOUD_SECURITY_TOKEN']],
+  });
+  for (const note of config.notes) logger.warn('config.note', { note });
+  const api = createNasClient({
+    endpoint: config.nasEndpoint,
+    credentials,
+    ...(options.now ? { now: options.now } : {}),
+    rateLimits: { CreateDataFlowSubTask: { limit: config.subTaskRatePerSecond, intervalMs: 1000 } },
+  });
+  return {
+    config,
+    logger,
+    api,
+    state: new InstanceState(),
+    useContext(next: unknown) {
+      context = next;
+    },
+  };
+}
+
+/** The invocation deadline: FC start + function timeout − margin (REFERENCE §4: no remaining-time API). */
+export function invocationDeadline(startMs: number, config: Config, context: unknown): number {
+  const timeoutSeconds = functionTimeoutSeconds(context);
+  const timeoutMs = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : config.functionTimeoutMs ?? 60_000;
+  return startMs + Math.max(0, timeoutMs - config.deadlineMarginMs);
+}
+
+function functionTimeoutSeconds(context: unknown): number | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const fn = (context as { function?: unknown }).function;
+  if (typeof fn !== 'object' || fn === null) return undefined;
+  const timeout = (fn as { timeout?: unknown }).timeout;
+  return typeof timeout === 'number' && timeout > 0 ? timeout : undefined;
+}
+
+/** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */
+export async function runIngestInvocation(runtime: Runtime, event: unknown, context: unknown, startMs = Date.now()): Promise<IngestReport> {
+  runtime.useContext(context);
+  const requestId = typeof context === 'object' && context !== null ? (context as { requestId?: unknown }).requestId : undefined;
+  const logger = typeof requestId === 'string' ? runtime.logger.child({ requestId }) : runtime.logger;
+  return ingest(event, { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: Date.now }, {
+    deadlineMs: invocationDeadline(startMs, runtime.config, context),
+  });
+}
