@@ -28,6 +28,8 @@ for (const entry of entries) {
     minify: true,
     sourcemap: true,
     legalComments: 'none',
+    // Prefer packages' ES module builds: they tree-shake (zod, @aws-sdk/client-s3's unused commands).
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
   });

@@ -20,6 +20,7 @@
 import type { Config } from './config/load-config.js';
 import { DeadlineExceededError, NasApiError, type CpfsIngestError } from './errors.js';
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
+import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
 import { isRetryableError } from './nas/classify.js';
 import type { DataFlowApi } from './nas/types.js';
@@ -138,10 +139,25 @@ const STREAM_UNSUPPORTED_CODES = new Set(['InvalidFilesystemVersion.NotSupport']
  * Never throws for a bad record or a failed call; the caller decides from `retryableFailures`.
  */
 export async function ingest(payload: Buffer | string | unknown, deps: IngestDeps, invocation: InvocationContext): Promise<IngestReport> {
+  const parsed = parseEvents(payload, { keyEncoding: deps.config.keyEncoding });
+  return ingestRecords(parsed.records, deps, invocation, outcomesOfParsing(parsed));
+}
+
+/**
+ * Plans and submits already-normalised records: the one path shared by live events (through
+ * {@link ingest}) and backfill/reconcile (records built from an OSS listing).
+ *
+ * @param earlier - outcomes already decided upstream (ignored/duplicate/malformed events), reported along.
+ */
+export async function ingestRecords(
+  records: readonly ObjectCreated[],
+  deps: IngestDeps,
+  invocation: InvocationContext,
+  earlier: readonly RecordOutcome[] = [],
+): Promise<IngestReport> {
   const { config, logger } = deps;
-  const parsed = parseEvents(payload, { keyEncoding: config.keyEncoding });
-  const outcomes: RecordOutcome[] = outcomesOfParsing(parsed);
-  const plan = planSubmissions(parsed.records, config.planning);
+  const outcomes: RecordOutcome[] = [...earlier];
+  const plan = planSubmissions(records, config.planning);
   for (const rejected of plan.rejected) {
     const { bucket, key } = rejected.record;
     if (rejected.kind === 'duplicate') outcomes.push({ status: 'duplicate', bucket, key, reason: rejected.reason });

@@ -158,7 +158,7 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
   const rejected: Array<{ item: PlannedObject; kind: RejectionKind; reason: string }> = [];
 
   for (const item of items) {
-    const layout = importLayout(item.srcFilePath, item.dstFilePath);
+    const layout = importLayout(item.srcFilePath, item.dstFilePath, item.record.key);
     if (layout === undefined) {
       rejected.push({ item, kind: 'not-batchable', reason: `the route renames the file (SrcFilePath "${item.srcFilePath}" → DstFilePath "${item.dstFilePath}"); an Import task keeps file names` });
       continue;

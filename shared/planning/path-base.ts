@@ -21,16 +21,16 @@
  * EntryList element "represents an OSS object name" starting with `/`.
  * Unknown: whether an element is the full object name (bucket root), a name relative to
  * SourceStoragePath, or a name relative to SourceStoragePath + Directory; and where the file lands.
- * Our reading: the task maps the source directory `SourceStoragePath + Directory` onto
- * `FileSystemPath + DstDirectory`, and each element is the object's path **relative to
- * SourceStoragePath + Directory** (so object `SourceStoragePath + Directory + e` lands as
- * `FileSystemPath + DstDirectory + e`). That is the only reading under which one request can put
- * files in a routed directory; and when SourceStoragePath and Directory are both `/` it coincides with
- * the "full object name" reading. An import cannot rename, so the file name must be the same on both
- * sides: {@link importLayout} picks Directory/DstDirectory by splitting SrcFilePath and DstFilePath at
- * their longest common trailing path (fewest distinct directory pairs → fullest EntryLists).
- * If the service turns out to read elements as full object names, change {@link importLayout} to return
- * entry = `/` + the object key and Directory `/`, and keep only items whose route does not move them.
+ * Our reading (the same one the emulator implements, emulator/paths.ts `resolveBatchEntryPaths`): each
+ * element is the object's **full name** with a leading `/` (what "an OSS object name" says), the task
+ * maps the source directory `SourceStoragePath + Directory` onto `FileSystemPath + DstDirectory`, and an
+ * element under that source directory keeps its path below it: object `SourceStoragePath + Directory + t`
+ * lands as `FileSystemPath + DstDirectory + t`. That lets one request put files in a routed directory.
+ * An import cannot rename, so the file name must be the same on both sides: {@link importLayout} picks
+ * Directory/DstDirectory by splitting SrcFilePath and DstFilePath at their longest common trailing path
+ * (fewest distinct directory pairs → fullest EntryLists).
+ * If the service turns out to read elements relative to SourceStoragePath + Directory instead, change
+ * only the `entry` that {@link importLayout} returns (to `/` + the common tail).
  */
 import type { Route } from './types.js';
 
@@ -59,7 +59,7 @@ export interface ImportLayout {
   readonly directory: string;
   /** Relative to FileSystemPath; starts and ends with `/`. */
   readonly dstDirectory: string;
-  /** The EntryList element: the object path relative to SourceStoragePath + directory, leading `/`. */
+  /** The EntryList element: `/` + the full object name (see the module comment). */
   readonly entry: string;
 }
 
@@ -68,10 +68,10 @@ export interface ImportLayout {
  *
  * @returns the layout, or `undefined` when the two paths do not end in the same file name (the route
  *          renames the file, e.g. prefix `raw/img_`): such an object can only go through a sub-task
- * @example importLayout('/raw/images/a/b.png', '/datasets/images/a/b.png')
- * // → { directory: '/raw/', dstDirectory: '/datasets/', entry: '/images/a/b.png' }
+ * @example importLayout('/raw/images/a/b.png', '/datasets/images/a/b.png', 'data/raw/images/a/b.png')
+ * // (SourceStoragePath `/data/`) → { directory: '/raw/', dstDirectory: '/datasets/', entry: '/data/raw/images/a/b.png' }
  */
-export function importLayout(srcFilePath: string, dstFilePath: string): ImportLayout | undefined {
+export function importLayout(srcFilePath: string, dstFilePath: string, objectKey: string): ImportLayout | undefined {
   const srcNames = srcFilePath.split('/');
   const dstNames = dstFilePath.split('/');
   if (srcNames[srcNames.length - 1] === '' || dstNames[dstNames.length - 1] === '') return undefined;
@@ -89,6 +89,6 @@ export function importLayout(srcFilePath: string, dstFilePath: string): ImportLa
   return {
     directory: srcFilePath.slice(0, srcFilePath.length - tail.length),
     dstDirectory: dstFilePath.slice(0, dstFilePath.length - tail.length),
-    entry: `/${tail}`,
+    entry: `/${objectKey}`,
   };
 }

@@ -143,13 +143,13 @@ describe('planImportBatches', () => {
     ],
   });
 
-  it('groups by (ConflictPolicy, Directory, DstDirectory) with entries relative to SourceStoragePath + Directory', () => {
+  it('groups by (ConflictPolicy, Directory, DstDirectory) with entries that are full object names', () => {
     const keys = ['raw/images/a/1.png', 'raw/x.bin', 'logs/l.txt', 'raw/images/b.png'];
     const plan = planSubmissions(keys.map((key) => objectCreated({ key })), settings);
     const { batches, rejected } = planImportBatches(plan.items);
     expect(rejected).toEqual([]);
     expect(batches.map(({ conflictPolicy, directory, dstDirectory, entryList }) => ({ conflictPolicy, directory, dstDirectory, entryList }))).toEqual([
-      { conflictPolicy: 'KEEP_LATEST', directory: '/raw/', dstDirectory: '/datasets/', entryList: '["/images/a/1.png","/images/b.png"]' },
+      { conflictPolicy: 'KEEP_LATEST', directory: '/raw/', dstDirectory: '/datasets/', entryList: '["/raw/images/a/1.png","/raw/images/b.png"]' },
       { conflictPolicy: 'KEEP_LATEST', directory: '/', dstDirectory: '/', entryList: '["/raw/x.bin"]' },
       { conflictPolicy: 'SKIP_THE_FILE', directory: '/', dstDirectory: '/', entryList: '["/logs/l.txt"]' },
     ]);
@@ -180,7 +180,7 @@ describe('planImportBatches', () => {
     ]);
   });
 
-  it('every item lands in exactly one batch or is rejected; Directory + entry and DstDirectory + entry rebuild the paths', () => {
+  it('every item lands in exactly one batch or is rejected; entries are the object names and DstDirectory + the part below Directory rebuilds the destination', () => {
     const keyArbitrary = fc.tuple(
       fc.constantFrom('raw/images/', 'raw/', 'logs/', 'frames/img_', 'raw/images/deep/'),
       fc.array(fc.constantFrom('a', 'b', '猫', '😀', '"', 'x/', 'y/'), { minLength: 1, maxLength: 12 }),
@@ -196,9 +196,9 @@ describe('planImportBatches', () => {
         const entries = JSON.parse(batch.entryList) as string[];
         expect(entries).toHaveLength(batch.items.length);
         batch.items.forEach((item, index) => {
-          const relative = (entries[index] as string).slice(1);
-          expect(`${batch.directory}${relative}`).toBe(item.srcFilePath);
-          expect(`${batch.dstDirectory}${relative}`).toBe(item.dstFilePath);
+          expect(entries[index]).toBe(`/${item.record.key}`);
+          expect(item.srcFilePath.startsWith(batch.directory)).toBe(true);
+          expect(`${batch.dstDirectory}${item.srcFilePath.slice(batch.directory.length)}`).toBe(item.dstFilePath);
           expect(item.conflictPolicy).toBe(batch.conflictPolicy);
         });
       }

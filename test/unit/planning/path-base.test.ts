@@ -19,28 +19,29 @@ describe('streaming-task paths', () => {
   });
 });
 
-describe('importLayout (entries relative to SourceStoragePath + Directory — UNVERIFIED reading)', () => {
+describe('importLayout (entries are full object names — UNVERIFIED reading, see path-base.ts)', () => {
   it.each([
-    // srcFilePath, dstFilePath → directory, dstDirectory, entry
-    ['/raw/images/a/b.png', '/datasets/images/a/b.png', '/raw/', '/datasets/', '/images/a/b.png'],
-    ['/x/y.bin', '/x/y.bin', '/', '/', '/x/y.bin'],
-    ['/in/z.txt', '/landing/z.txt', '/in/', '/landing/', '/z.txt'],
-    ['/a.txt', '/deep/er/a.txt', '/', '/deep/er/', '/a.txt'],
-    ['/deep/er/a.txt', '/a.txt', '/deep/er/', '/', '/a.txt'],
-    ['/猫/😀.png', '/动物/猫/😀.png', '/', '/动物/', '/猫/😀.png'],
-  ])('%s → %s', (src, dst, directory, dstDirectory, entry) => {
-    const layout = importLayout(src, dst);
+    // srcFilePath, dstFilePath, object key (SourceStoragePath `/` unless the key says otherwise) → directory, dstDirectory, entry
+    ['/raw/images/a/b.png', '/datasets/images/a/b.png', 'raw/images/a/b.png', '/raw/', '/datasets/', '/raw/images/a/b.png'],
+    ['/x/y.bin', '/x/y.bin', 'x/y.bin', '/', '/', '/x/y.bin'],
+    ['/in/z.txt', '/landing/z.txt', 'data/in/z.txt', '/in/', '/landing/', '/data/in/z.txt'],
+    ['/a.txt', '/deep/er/a.txt', 'a.txt', '/', '/deep/er/', '/a.txt'],
+    ['/deep/er/a.txt', '/a.txt', 'deep/er/a.txt', '/deep/er/', '/', '/deep/er/a.txt'],
+    ['/猫/😀.png', '/动物/猫/😀.png', '猫/😀.png', '/', '/动物/', '/猫/😀.png'],
+  ])('%s → %s', (src, dst, key, directory, dstDirectory, entry) => {
+    const layout = importLayout(src, dst, key);
     expect(layout).toEqual({ directory, dstDirectory, entry });
-    // The reading, restated: Directory + entry is the source path, DstDirectory + entry the destination.
-    expect(`${directory}${entry.slice(1)}`).toBe(src);
-    expect(`${dstDirectory}${entry.slice(1)}`).toBe(dst);
+    // The reading, restated: the entry is the whole object name; its part below Directory is kept under DstDirectory.
+    const below = src.slice(directory.length);
+    expect(entry.endsWith(`${directory}${below}`.slice(1))).toBe(true);
+    expect(`${dstDirectory}${below}`).toBe(dst);
   });
 
   it('a route that renames the file cannot be an Import', () => {
-    expect(importLayout('/raw/img_001.png', '/frames/001.png')).toBeUndefined();
+    expect(importLayout('/raw/img_001.png', '/frames/001.png', 'raw/img_001.png')).toBeUndefined();
   });
 
   it('paths that are not files have no layout', () => {
-    expect(importLayout('/a/', '/a/')).toBeUndefined();
+    expect(importLayout('/a/', '/a/', 'a/')).toBeUndefined();
   });
 });

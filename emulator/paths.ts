@@ -1,0 +1,157 @@
+/**
+ * Path rules of the data-flow APIs and the mapping of task/sub-task paths onto the bucket and the file
+ * system. The rules come from the CreateDataFlowTask / CreateDataFlowSubTask pages; the two mappings the
+ * docs leave open are decided here, each in ONE function, and listed in emulator/README.md.
+ */
+import type { DataFlowRecord, SubTaskRecord, TaskRecord } from './state.js';
+import { apiError } from './errors.js';
+
+/** Longest Directory / DstDirectory / file path, in characters (docs: 1–1023). */
+export const MAX_PATH_CHARS = 1023;
+/** EntryList limit: 64 KB of UTF-8 bytes of the JSON text as sent. */
+export const MAX_ENTRY_LIST_BYTES = 64 * 1024;
+
+// C0 controls and DEL. ASSUMED trigger of IllegalCharacters (the docs give none); see README.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Throws IllegalCharacters when `value` holds control characters or, for a path, a backslash
+ * (ASSUMED trigger: `\` is a path separator on no CPFS/OSS side and the usual sign of a Windows path).
+ */
+export function checkCharacters(field: string, value: string, isPath: boolean): void {
+  if (CONTROL_CHARS.test(value)) throw apiError('IllegalCharacters', `${field} contains a control character.`);
+  if (isPath && value.includes('\\')) throw apiError('IllegalCharacters', `${field} contains a backslash.`);
+}
+
+function charCount(value: string): number {
+  return [...value].length;
+}
+
+function hasDotSegment(value: string): boolean {
+  return value.split('/').some((s) => s === '..' || s === '.');
+}
+
+/** Directory / DstDirectory: 1–1023 chars, starts and ends with `/`, no `.`/`..` segment, no `//`. */
+export function validateDirectory(field: string, value: string): void {
+  checkCharacters(field, value, true);
+  const n = charCount(value);
+  if (n < 1 || n > MAX_PATH_CHARS) throw apiError('InvalidParameter.InvalidFormat', `${field} must be 1-${MAX_PATH_CHARS} characters.`);
+  if (!value.startsWith('/') || !value.endsWith('/')) {
+    throw apiError('InvalidParameter.InvalidFormat', `${field} must start and end with "/".`);
+  }
+  if (hasDotSegment(value)) throw apiError('InvalidParameter.InvalidFormat', `${field} must not contain "/../" or "/./".`);
+  if (value.includes('//')) throw apiError('InvalidParameter.InvalidFormat', `${field} must not contain "//".`);
+}
+
+/** SrcFilePath / DstFilePath / EntryList element: 1–1023 chars, starts with `/`. */
+export function validateFilePath(field: string, value: string, mustEndWithFileName: boolean): void {
+  checkCharacters(field, value, true);
+  const n = charCount(value);
+  if (n < 1 || n > MAX_PATH_CHARS) throw apiError('InvalidParameter.InvalidFormat', `${field} must be 1-${MAX_PATH_CHARS} characters.`);
+  if (!value.startsWith('/')) throw apiError('InvalidParameter.InvalidFormat', `${field} must start with "/".`);
+  if (mustEndWithFileName && (value.endsWith('/') || value === '/')) {
+    throw apiError('InvalidParameter.InvalidFormat', `${field} must end with a file name.`);
+  }
+  if (hasDotSegment(value)) throw apiError('InvalidParameter.InvalidFormat', `${field} must not contain "." or ".." segments.`);
+}
+
+/**
+ * EntryList: ≤ 64 KB of UTF-8 (SizeTooLarge), a JSON array of strings (InvalidFormat), each element a path
+ * of 1–1023 characters starting with `/`. An empty array is rejected (ASSUMED: a task over nothing).
+ */
+export function parseEntryList(raw: string): string[] {
+  if (Buffer.byteLength(raw, 'utf8') > MAX_ENTRY_LIST_BYTES) throw apiError('InvalidParameter.SizeTooLarge');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw apiError('InvalidParameter.InvalidFormat', 'EntryList is not valid JSON.');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((e): e is string => typeof e === 'string')) {
+    throw apiError('InvalidParameter.InvalidFormat', 'EntryList must be a non-empty JSON array of strings.');
+  }
+  parsed.forEach((entry, i) => validateFilePath(`EntryList[${i}]`, entry, false));
+  return parsed;
+}
+
+/** A place in the source bucket or in the CPFS file system; `path` is absolute and normalised. */
+export interface StoreLocation {
+  readonly store: 'bucket' | 'fileSystem';
+  readonly path: string;
+}
+
+/** Joins path pieces with single slashes: `joinStorePath('/a/', '/b/', '/c')` → `/a/b/c`. */
+export function joinStorePath(...parts: string[]): string {
+  const joined = '/' + parts.join('/');
+  return joined.replace(/\/{2,}/g, '/');
+}
+
+/** Whether the task moves data from the bucket into the file system. */
+export function isImport(task: Pick<TaskRecord, 'action'>): boolean {
+  return task.action === 'Import' || task.action === 'StreamImport';
+}
+
+/** Where a task's Directory and DstDirectory live: Import reads the bucket, Export the file system. */
+export function taskRoots(dataFlow: DataFlowRecord, task: TaskRecord): { source: StoreLocation; destination: StoreLocation } {
+  const bucketBase = dataFlow.sourceStoragePath;
+  const fsBase = dataFlow.fileSystemPath;
+  return isImport(task)
+    ? {
+        source: { store: 'bucket', path: joinStorePath(bucketBase, task.directory) },
+        destination: { store: 'fileSystem', path: joinStorePath(fsBase, task.dstDirectory) },
+      }
+    : {
+        source: { store: 'fileSystem', path: joinStorePath(fsBase, task.directory) },
+        destination: { store: 'bucket', path: joinStorePath(bucketBase, task.dstDirectory) },
+      };
+}
+
+/**
+ * Maps one EntryList element of a batch task. Import: the element is an OSS object name (docs), i.e. a
+ * full key; Export: a CPFS file path. ASSUMED (undocumented): the element is absolute in its store; when it
+ * lies under the task's source root (SourceStoragePath + Directory, or FileSystemPath + Directory), its path
+ * below that root is kept under the destination root; otherwise its whole path is.
+ */
+export function resolveBatchEntryPaths(
+  dataFlow: DataFlowRecord,
+  task: TaskRecord,
+  entry: string,
+): { source: StoreLocation; destination: StoreLocation } {
+  const roots = taskRoots(dataFlow, task);
+  const sourcePath = joinStorePath(entry);
+  const rootWithSlash = roots.source.path.endsWith('/') ? roots.source.path : roots.source.path + '/';
+  const relative = sourcePath.startsWith(rootWithSlash) ? sourcePath.slice(rootWithSlash.length) : sourcePath;
+  return {
+    source: { store: roots.source.store, path: sourcePath },
+    destination: { store: roots.destination.store, path: joinStorePath(roots.destination.path, relative) },
+  };
+}
+
+/**
+ * UNVERIFIED path base of streaming sub-tasks: the docs do not say whether SrcFilePath / DstFilePath are
+ * relative to the streaming task's Directory / DstDirectory (`'task'`, the default) or to the data flow's
+ * SourceStoragePath / FileSystemPath (`'dataFlow'`). The two readings coincide when the task's Directory
+ * and DstDirectory are both `/`. This is the only place that decides it (option `subTaskPathBase`).
+ *
+ * StreamImport: source = SourceStoragePath + (Directory) + SrcFilePath in the bucket, destination =
+ * FileSystemPath + (DstDirectory) + DstFilePath in the file system. StreamExport: the reverse stores.
+ */
+export function resolveSubTaskPaths(
+  dataFlow: DataFlowRecord,
+  task: TaskRecord,
+  subTask: Pick<SubTaskRecord, 'srcFilePath' | 'dstFilePath'>,
+  base: SubTaskPathBase,
+): { source: StoreLocation; destination: StoreLocation } {
+  const importing = isImport(task);
+  const srcBase = importing ? dataFlow.sourceStoragePath : dataFlow.fileSystemPath;
+  const dstBase = importing ? dataFlow.fileSystemPath : dataFlow.sourceStoragePath;
+  const srcDir = base === 'task' ? task.directory : '/';
+  const dstDir = base === 'task' ? task.dstDirectory : '/';
+  return {
+    source: { store: importing ? 'bucket' : 'fileSystem', path: joinStorePath(srcBase, srcDir, subTask.srcFilePath) },
+    destination: { store: importing ? 'fileSystem' : 'bucket', path: joinStorePath(dstBase, dstDir, subTask.dstFilePath) },
+  };
+}
+
+/** See resolveSubTaskPaths. */
+export type SubTaskPathBase = 'task' | 'dataFlow';
