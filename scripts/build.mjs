@@ -1,7 +1,8 @@
 // Bundles every deployable entry point with esbuild. Each FC function becomes one self-contained
 // CommonJS file (plus its source map) that needs nothing else at run time.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const entries = [
   { in: 'functions/oss-stream-import/index.ts', out: 'dist/oss-stream-import/index.js' },
@@ -33,4 +34,13 @@ for (const entry of entries) {
     logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
   });
+}
+
+// A large route table ships inside the code package (FC caps all environment variables at 4 KB):
+// deploy/routes.json, when present, is copied next to each function bundle; set CPFS_ROUTES_FILE=routes.json.
+const ROUTES_FILE = 'deploy/routes.json';
+if (existsSync(ROUTES_FILE)) {
+  for (const entry of entries.filter((e) => e.out.startsWith('dist/') && !e.out.startsWith('dist/cli/'))) {
+    if (existsSync(entry.out)) copyFileSync(ROUTES_FILE, join(dirname(entry.out), 'routes.json'));
+  }
 }
