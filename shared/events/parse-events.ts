@@ -25,7 +25,7 @@
  *
  * Pure: no environment, clock or logging.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { classifyEventName, stripOssPrefix, type IgnoreReason } from './event-names.js';
 import { decodeObjectKey, type KeyEncoding } from './key-encoding.js';
@@ -124,17 +124,18 @@ type JsonObject = Record<string, unknown>;
 
 // Only what a record needs is validated; everything else the service adds is tolerated.
 const SIZE_RULE = 'must be a non-negative integer';
+// zod/mini registers no locale: every issue that can surface in a `malformed` reason names its rule.
 const ObjectSize = z.union([
-  z.number().int(SIZE_RULE).nonnegative(SIZE_RULE).max(Number.MAX_SAFE_INTEGER, SIZE_RULE),
-  z.string().regex(/^\d{1,15}$/, SIZE_RULE).transform(Number),
+  z.number().check(z.int(SIZE_RULE), z.nonnegative(SIZE_RULE), z.maximum(Number.MAX_SAFE_INTEGER, SIZE_RULE)),
+  z.pipe(z.string().check(z.regex(/^\d{1,15}$/, SIZE_RULE)), z.transform(Number)),
 ], { error: SIZE_RULE });
 
 const ElementOss = z.looseObject({
-  bucket: z.looseObject({ name: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string') }, { error: 'must be an object' }),
+  bucket: z.looseObject({ name: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')) }, { error: 'must be an object' }),
   object: z.looseObject({
-    key: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
-    size: ObjectSize.optional(),
-    eTag: z.string({ error: 'must be a string' }).optional(),
+    key: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')),
+    size: z.optional(ObjectSize),
+    eTag: z.optional(z.string({ error: 'must be a string' })),
   }, { error: 'must be an object' }),
 });
 

@@ -9,7 +9,7 @@
  * (`http://127.0.0.1:PORT`): nothing else changes.
  */
 import { randomUUID } from 'node:crypto';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError, DeadlineExceededError, ResponseShapeError } from '../errors.js';
 import { classifyHttpError, isRetryableError, toClientError } from './classify.js';
 import { redactSecrets, type CredentialsProvider } from './credentials.js';
@@ -37,7 +37,7 @@ export const RESPONSE_SCHEMAS = {
   DescribeDataFlowSubTasks: DescribeDataFlowSubTasksResponse,
   DescribeDataFlows: DescribeDataFlowsResponse,
   CancelDataFlowTask: CancelDataFlowTaskResponse,
-} as const satisfies Record<OperationName, z.ZodType>;
+} as const satisfies Record<OperationName, z.ZodMiniType>;
 
 type ResponseOf<Op extends OperationName> = z.output<(typeof RESPONSE_SCHEMAS)[Op]>;
 
@@ -115,7 +115,7 @@ function parseJson(text: string): unknown {
 }
 
 /** Describes where an answer deviates from its schema without quoting values (they may hold signed URLs). */
-function shapeProblems(error: z.ZodError): string {
+function shapeProblems(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`)

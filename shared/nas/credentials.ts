@@ -3,7 +3,7 @@
  * called again for every attempt, so an STS token that FC rotates is picked up by the next retry.
  * Errors name the missing variables or fields, never their values.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import type { SigningCredentials } from './signer.js';
 
@@ -18,7 +18,7 @@ export const CREDENTIAL_ENV = {
 } as const;
 
 // '' counts as unset: FC and shells often export empty variables.
-const present = z.string().trim().min(1);
+const present = z.string().check(z.trim(), z.minLength(1));
 
 function toCredentials(accessKeyId: string, accessKeySecret: string, securityToken: string | undefined): SigningCredentials {
   return Object.freeze(securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret });

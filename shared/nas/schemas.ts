@@ -10,8 +10,12 @@
  * Error reporting choice: `validateRequest` collects EVERY issue of one request. The thrown
  * `ValidationError` carries the first issue in `field`/`rule`, its `message` lists all issues
  * (`Field: rule; Field: rule`), and `cause` holds the full `ValidationIssue[]` list.
+ *
+ * Written with `zod/mini` (FC bundle size). Mini registers no locale, so every issue that can reach a
+ * `ValidationError` must carry its own message (`error:` on each schema, `message` on each custom
+ * issue); `unrecognized_keys` is worded in `findRequestIssues`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import type {
   CancelDataFlowTaskParams,
@@ -206,9 +210,11 @@ export function clientTokenProblems(value: string): string[] {
 const requiredOr = (rule: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : rule);
 
 function checkedString(check: (value: string) => readonly string[]) {
-  return z.string({ error: requiredOr('must be a string') }).superRefine((value, ctx) => {
-    for (const rule of check(value)) ctx.addIssue({ code: 'custom', message: rule });
-  });
+  return z.string({ error: requiredOr('must be a string') }).check(
+    z.superRefine((value, ctx) => {
+      for (const rule of check(value)) ctx.addIssue({ code: 'custom', message: rule });
+    }),
+  );
 }
 
 function idWithPrefix(prefix: string, what: string) {
@@ -237,11 +243,11 @@ function enumSchema<const T extends readonly [string, ...string[]]>(values: T) {
 }
 
 function integerSchema(min: number, max: number, rule: string) {
-  return z
-    .number({ error: requiredOr(rule) })
-    .superRefine((v, ctx) => {
+  return z.number({ error: requiredOr(rule) }).check(
+    z.superRefine((v, ctx) => {
       if (!Number.isInteger(v) || v < min || v > max) ctx.addIssue({ code: 'custom', message: rule });
-    });
+    }),
+  );
 }
 
 function maxResultsSchema(op: keyof typeof MAX_RESULTS_RANGE) {
@@ -259,8 +265,7 @@ function filtersSchema(op: keyof typeof FILTER_KEYS) {
     { error: requiredOr('must be an object {Key, Value}') },
   );
   return z
-    .array(filter, { error: requiredOr('must be an array of {Key, Value}') })
-    .readonly()
+    .readonly(z.array(filter, { error: requiredOr('must be an array of {Key, Value}') }))
     .check(
       z.superRefine(
         (filters: unknown, ctx) => {
@@ -309,16 +314,16 @@ export const CreateDataFlowTaskRequest = z
     {
       FileSystemId: fileSystemIdSchema,
       DataFlowId: dataFlowIdSchema,
-      SrcTaskId: taskIdSchema.optional(),
-      TaskAction: enumSchema(TASK_ACTIONS).optional(),
-      DataType: enumSchema(DATA_TYPES).optional(),
-      Directory: checkedString(directoryProblems).optional(),
-      DstDirectory: checkedString(directoryProblems).optional(),
-      EntryList: checkedString(entryListProblems).optional(),
-      ConflictPolicy: enumSchema(CONFLICT_POLICIES).optional(),
-      CreateDirIfNotExist: booleanSchema.optional(),
-      DryRun: booleanSchema.optional(),
-      ClientToken: clientTokenSchema.optional(),
+      SrcTaskId: z.optional(taskIdSchema),
+      TaskAction: z.optional(enumSchema(TASK_ACTIONS)),
+      DataType: z.optional(enumSchema(DATA_TYPES)),
+      Directory: z.optional(checkedString(directoryProblems)),
+      DstDirectory: z.optional(checkedString(directoryProblems)),
+      EntryList: z.optional(checkedString(entryListProblems)),
+      ConflictPolicy: z.optional(enumSchema(CONFLICT_POLICIES)),
+      CreateDirIfNotExist: z.optional(booleanSchema),
+      DryRun: z.optional(booleanSchema),
+      ClientToken: z.optional(clientTokenSchema),
     },
     objectError('CreateDataFlowTask'),
   )
@@ -358,18 +363,18 @@ export const CreateDataFlowSubTaskRequest = z.strictObject(
     DataFlowTaskId: taskIdSchema,
     SrcFilePath: checkedString(filePathProblems),
     DstFilePath: checkedString(filePathProblems),
-    Condition: z
-      .strictObject(
+    Condition: z.optional(
+      z.strictObject(
         {
-          Size: integerSchema(0, Number.MAX_SAFE_INTEGER, 'must be an integer ≥ 0 (bytes)').optional(),
+          Size: z.optional(integerSchema(0, Number.MAX_SAFE_INTEGER, 'must be an integer ≥ 0 (bytes)')),
           // ns since the epoch exceed 2^53: any integer-valued number is accepted and sent exactly as held.
-          ModifyTime: integerSchema(0, Number.MAX_VALUE, 'must be an integer ≥ 0 (nanoseconds since the epoch)').optional(),
+          ModifyTime: z.optional(integerSchema(0, Number.MAX_VALUE, 'must be an integer ≥ 0 (nanoseconds since the epoch)')),
         },
         { error: requiredOr('must be an object {Size?, ModifyTime?}') },
-      )
-      .optional(),
-    DryRun: booleanSchema.optional(),
-    ClientToken: clientTokenSchema.optional(),
+      ),
+    ),
+    DryRun: z.optional(booleanSchema),
+    ClientToken: z.optional(clientTokenSchema),
   },
   objectError('CreateDataFlowSubTask'),
 );
@@ -378,10 +383,10 @@ export const CreateDataFlowSubTaskRequest = z.strictObject(
 export const DescribeDataFlowTasksRequest = z.strictObject(
   {
     FileSystemId: fileSystemIdSchema,
-    Filters: filtersSchema('DescribeDataFlowTasks').optional(),
-    MaxResults: maxResultsSchema('DescribeDataFlowTasks').optional(),
-    NextToken: nextTokenSchema.optional(),
-    WithReports: booleanSchema.optional(),
+    Filters: z.optional(filtersSchema('DescribeDataFlowTasks')),
+    MaxResults: z.optional(maxResultsSchema('DescribeDataFlowTasks')),
+    NextToken: z.optional(nextTokenSchema),
+    WithReports: z.optional(booleanSchema),
   },
   objectError('DescribeDataFlowTasks'),
 );
@@ -390,9 +395,9 @@ export const DescribeDataFlowTasksRequest = z.strictObject(
 export const DescribeDataFlowSubTasksRequest = z.strictObject(
   {
     FileSystemId: lingjunFileSystemIdSchema,
-    Filters: filtersSchema('DescribeDataFlowSubTasks').optional(),
-    MaxResults: maxResultsSchema('DescribeDataFlowSubTasks').optional(),
-    NextToken: nextTokenSchema.optional(),
+    Filters: z.optional(filtersSchema('DescribeDataFlowSubTasks')),
+    MaxResults: z.optional(maxResultsSchema('DescribeDataFlowSubTasks')),
+    NextToken: z.optional(nextTokenSchema),
   },
   objectError('DescribeDataFlowSubTasks'),
 );
@@ -401,9 +406,9 @@ export const DescribeDataFlowSubTasksRequest = z.strictObject(
 export const DescribeDataFlowsRequest = z.strictObject(
   {
     FileSystemId: fileSystemIdSchema,
-    Filters: filtersSchema('DescribeDataFlows').optional(),
-    MaxResults: maxResultsSchema('DescribeDataFlows').optional(),
-    NextToken: nextTokenSchema.optional(),
+    Filters: z.optional(filtersSchema('DescribeDataFlows')),
+    MaxResults: z.optional(maxResultsSchema('DescribeDataFlows')),
+    NextToken: z.optional(nextTokenSchema),
   },
   objectError('DescribeDataFlows'),
 );
@@ -414,8 +419,8 @@ export const CancelDataFlowTaskRequest = z.strictObject(
     FileSystemId: fileSystemIdSchema,
     DataFlowId: dataFlowIdSchema,
     TaskId: taskIdSchema,
-    DryRun: booleanSchema.optional(),
-    ClientToken: clientTokenSchema.optional(),
+    DryRun: z.optional(booleanSchema),
+    ClientToken: z.optional(clientTokenSchema),
   },
   objectError('CancelDataFlowTask'),
 );
@@ -428,7 +433,7 @@ export const REQUEST_SCHEMAS = {
   DescribeDataFlowSubTasks: DescribeDataFlowSubTasksRequest,
   DescribeDataFlows: DescribeDataFlowsRequest,
   CancelDataFlowTask: CancelDataFlowTaskRequest,
-} as const satisfies Record<OperationName, z.ZodType>;
+} as const satisfies Record<OperationName, z.ZodMiniType>;
 
 /** Every operation name, in a stable order. */
 export const OPERATION_NAMES = Object.keys(REQUEST_SCHEMAS) as readonly OperationName[];

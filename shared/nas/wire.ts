@@ -4,8 +4,11 @@
  * (which must emit them). Field names follow the official SDK models (e.g. the Go SDK's
  * `DescribeDataFlowTasksResponseBodyTaskInfoTask`, where the file system id is spelled `FilesystemId`).
  * Unknown fields are tolerated: the service adds fields over time.
+ *
+ * Written with `zod/mini` to keep the FC bundle small. Mini loads no locale, so issue messages are the
+ * generic "Invalid input": report a shape problem by issue `code` and `path` (as the client does), not message.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const NAS_API_VERSION = '2017-06-26';
 
@@ -27,25 +30,25 @@ export type DataFlowStatus = (typeof DATA_FLOW_STATUSES)[number];
 
 /** Error body of every failed call: `{RequestId, HostId, Code, Message, Recommend?}`. */
 export const ErrorBody = z.looseObject({
-  RequestId: z.string().optional(),
-  HostId: z.string().optional(),
+  RequestId: z.optional(z.string()),
+  HostId: z.optional(z.string()),
   Code: z.string(),
-  Message: z.string().optional(),
-  Recommend: z.string().optional(),
+  Message: z.optional(z.string()),
+  Recommend: z.optional(z.string()),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const CreateDataFlowTaskResponse = z.looseObject({
   RequestId: z.string(),
   /** Absent on a DryRun. */
-  TaskId: z.string().optional(),
+  TaskId: z.optional(z.string()),
 });
 export type CreateDataFlowTaskResponse = z.infer<typeof CreateDataFlowTaskResponse>;
 
 export const CreateDataFlowSubTaskResponse = z.looseObject({
   RequestId: z.string(),
   /** Absent on a DryRun. */
-  DataFlowSubTaskId: z.string().optional(),
+  DataFlowSubTaskId: z.optional(z.string()),
 });
 export type CreateDataFlowSubTaskResponse = z.infer<typeof CreateDataFlowSubTaskResponse>;
 
@@ -53,104 +56,106 @@ export const CancelDataFlowTaskResponse = z.looseObject({ RequestId: z.string() 
 export type CancelDataFlowTaskResponse = z.infer<typeof CancelDataFlowTaskResponse>;
 
 export const TaskProgressStats = z.looseObject({
-  ActualBytes: z.number().optional(),
-  ActualFiles: z.number().optional(),
-  AverageSpeed: z.number().optional(),
-  BytesDone: z.number().optional(),
-  BytesTotal: z.number().optional(),
-  FilesDone: z.number().optional(),
-  FilesTotal: z.number().optional(),
-  RemainTime: z.number().optional(),
+  ActualBytes: z.optional(z.number()),
+  ActualFiles: z.optional(z.number()),
+  AverageSpeed: z.optional(z.number()),
+  BytesDone: z.optional(z.number()),
+  BytesTotal: z.optional(z.number()),
+  FilesDone: z.optional(z.number()),
+  FilesTotal: z.optional(z.number()),
+  RemainTime: z.optional(z.number()),
 });
 
 export const DataFlowTask = z.looseObject({
   TaskId: z.string(),
-  DataFlowId: z.string().optional(),
-  FilesystemId: z.string().optional(),
-  TaskAction: z.string().optional(),
-  DataType: z.string().optional(),
+  DataFlowId: z.optional(z.string()),
+  FilesystemId: z.optional(z.string()),
+  TaskAction: z.optional(z.string()),
+  DataType: z.optional(z.string()),
   Status: z.string(),
-  ConflictPolicy: z.string().optional(),
-  Directory: z.string().optional(),
-  DstDirectory: z.string().optional(),
-  FileSystemPath: z.string().optional(),
-  SourceStorage: z.string().optional(),
-  Originator: z.string().optional(),
-  Progress: z.number().optional(),
-  ProgressStats: TaskProgressStats.optional(),
-  ErrorMsg: z.string().optional(),
-  CreateTime: z.string().optional(),
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
+  ConflictPolicy: z.optional(z.string()),
+  Directory: z.optional(z.string()),
+  DstDirectory: z.optional(z.string()),
+  FileSystemPath: z.optional(z.string()),
+  SourceStorage: z.optional(z.string()),
+  Originator: z.optional(z.string()),
+  Progress: z.optional(z.number()),
+  ProgressStats: z.optional(TaskProgressStats),
+  ErrorMsg: z.optional(z.string()),
+  CreateTime: z.optional(z.string()),
+  StartTime: z.optional(z.string()),
+  EndTime: z.optional(z.string()),
   /** Deprecated by the service; may hold a signed URL — never log it. */
-  ReportPath: z.string().optional(),
+  ReportPath: z.optional(z.string()),
   /** LINGJUN batch-task reports: signed URLs — never log them. */
-  Reports: z.looseObject({ Report: z.array(z.looseObject({ Name: z.string().optional(), Path: z.string().optional() })).optional() }).optional(),
+  Reports: z.optional(z.looseObject({
+    Report: z.optional(z.array(z.looseObject({ Name: z.optional(z.string()), Path: z.optional(z.string()) }))),
+  })),
 });
 export type DataFlowTask = z.infer<typeof DataFlowTask>;
 
 export const DescribeDataFlowTasksResponse = z.looseObject({
   RequestId: z.string(),
-  NextToken: z.string().optional(),
-  TaskInfo: z.looseObject({ Task: z.array(DataFlowTask).optional() }).optional(),
+  NextToken: z.optional(z.string()),
+  TaskInfo: z.optional(z.looseObject({ Task: z.optional(z.array(DataFlowTask)) })),
 });
 export type DescribeDataFlowTasksResponse = z.infer<typeof DescribeDataFlowTasksResponse>;
 
 export const DataFlowSubTask = z.looseObject({
   DataFlowSubTaskId: z.string(),
-  DataFlowTaskId: z.string().optional(),
-  DataFlowId: z.string().optional(),
-  FileSystemId: z.string().optional(),
-  SrcFilePath: z.string().optional(),
-  DstFilePath: z.string().optional(),
+  DataFlowTaskId: z.optional(z.string()),
+  DataFlowId: z.optional(z.string()),
+  FileSystemId: z.optional(z.string()),
+  SrcFilePath: z.optional(z.string()),
+  DstFilePath: z.optional(z.string()),
   Status: z.string(),
   /** 0–10000; done = COMPLETE and 10000. */
-  Progress: z.number().optional(),
-  ProgressStats: z.looseObject({
-    ActualBytes: z.number().optional(),
-    AverageSpeed: z.number().optional(),
-    BytesDone: z.number().optional(),
-    BytesTotal: z.number().optional(),
-  }).optional(),
-  FileDetail: z.looseObject({
-    Checksum: z.string().optional(),
+  Progress: z.optional(z.number()),
+  ProgressStats: z.optional(z.looseObject({
+    ActualBytes: z.optional(z.number()),
+    AverageSpeed: z.optional(z.number()),
+    BytesDone: z.optional(z.number()),
+    BytesTotal: z.optional(z.number()),
+  })),
+  FileDetail: z.optional(z.looseObject({
+    Checksum: z.optional(z.string()),
     /** ns since epoch */
-    ModifyTime: z.number().optional(),
-    Size: z.number().optional(),
-  }).optional(),
-  ErrorMsg: z.string().optional(),
-  CreateTime: z.string().optional(),
-  StartTime: z.string().optional(),
-  EndTime: z.string().optional(),
+    ModifyTime: z.optional(z.number()),
+    Size: z.optional(z.number()),
+  })),
+  ErrorMsg: z.optional(z.string()),
+  CreateTime: z.optional(z.string()),
+  StartTime: z.optional(z.string()),
+  EndTime: z.optional(z.string()),
 });
 export type DataFlowSubTask = z.infer<typeof DataFlowSubTask>;
 
 export const DescribeDataFlowSubTasksResponse = z.looseObject({
   RequestId: z.string(),
-  NextToken: z.string().optional(),
-  DataFlowSubTask: z.looseObject({ DataFlowSubTask: z.array(DataFlowSubTask).optional() }).optional(),
+  NextToken: z.optional(z.string()),
+  DataFlowSubTask: z.optional(z.looseObject({ DataFlowSubTask: z.optional(z.array(DataFlowSubTask)) })),
 });
 export type DescribeDataFlowSubTasksResponse = z.infer<typeof DescribeDataFlowSubTasksResponse>;
 
 export const DataFlow = z.looseObject({
   DataFlowId: z.string(),
-  FileSystemId: z.string().optional(),
+  FileSystemId: z.optional(z.string()),
   Status: z.string(),
   /** `oss://bucket` */
-  SourceStorage: z.string().optional(),
+  SourceStorage: z.optional(z.string()),
   /** `/prefix/` — LINGJUN data flows. */
-  SourceStoragePath: z.string().optional(),
-  FileSystemPath: z.string().optional(),
-  Description: z.string().optional(),
-  ErrorMessage: z.string().optional(),
-  CreateTime: z.string().optional(),
-  UpdateTime: z.string().optional(),
+  SourceStoragePath: z.optional(z.string()),
+  FileSystemPath: z.optional(z.string()),
+  Description: z.optional(z.string()),
+  ErrorMessage: z.optional(z.string()),
+  CreateTime: z.optional(z.string()),
+  UpdateTime: z.optional(z.string()),
 });
 export type DataFlow = z.infer<typeof DataFlow>;
 
 export const DescribeDataFlowsResponse = z.looseObject({
   RequestId: z.string(),
-  NextToken: z.string().optional(),
-  DataFlowInfo: z.looseObject({ DataFlow: z.array(DataFlow).optional() }).optional(),
+  NextToken: z.optional(z.string()),
+  DataFlowInfo: z.optional(z.looseObject({ DataFlow: z.optional(z.array(DataFlow)) })),
 });
 export type DescribeDataFlowsResponse = z.infer<typeof DescribeDataFlowsResponse>;
