@@ -207,6 +207,8 @@ export class LifecycleEngine {
       if (e) events.push(e);
     }
     for (const sub of this.state.subTasks.values()) {
+      // Most sub-tasks are finished; skip them before building anything (this runs on every request).
+      if (sub.status !== 'CREATED' && sub.status !== 'RUNNING') continue;
       const e = this.subTaskEvent(sub);
       if (e) events.push(e);
     }
@@ -427,16 +429,26 @@ export class LifecycleEngine {
       return Math.min(1, Math.max(0, (nowMs - from) / (to - from)));
     };
     const streamSums = new Map<string, { total: number; done: number; bytesTotal: number; bytesDone: number }>();
+    let lastTaskId: string | undefined;
+    let s: { total: number; done: number; bytesTotal: number; bytesDone: number } | undefined;
     for (const sub of this.state.subTasks.values()) {
       if (sub.status === 'RUNNING') sub.progress = Math.min(9_999, Math.floor(fraction(sub.runningAt, sub.finishAt) * 10_000));
-      const s = streamSums.get(sub.taskId) ?? { total: 0, done: 0, bytesTotal: 0, bytesDone: 0 };
+      // This loop runs on every request over every sub-task: look the task's sums up only when the task
+      // changes (a task's sub-tasks are mostly adjacent), and set them once per task.
+      if (sub.taskId !== lastTaskId || s === undefined) {
+        lastTaskId = sub.taskId;
+        s = streamSums.get(sub.taskId);
+        if (s === undefined) {
+          s = { total: 0, done: 0, bytesTotal: 0, bytesDone: 0 };
+          streamSums.set(sub.taskId, s);
+        }
+      }
       s.total += 1;
       if (sub.status === 'COMPLETE') {
         s.done += 1;
         s.bytesDone += sub.bytesDone;
       }
       s.bytesTotal += sub.bytesTotal;
-      streamSums.set(sub.taskId, s);
     }
     for (const task of this.state.tasks.values()) {
       if (task.streaming) {

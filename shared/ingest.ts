@@ -18,7 +18,7 @@
  * the documented 100 sub-tasks/s quota, that is the normal path for batches larger than ~timeout × 90.
  */
 import type { Config } from './config/load-config.js';
-import { DeadlineExceededError, NasApiError, type CpfsIngestError } from './errors.js';
+import { CpfsIngestError, DeadlineExceededError, NasApiError } from './errors.js';
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
 import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
@@ -133,6 +133,21 @@ const PENDING_POLL_MS = 1000;
 const STREAM_TASK_GONE_CODES = new Set(['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']);
 /** Codes meaning "this file system does not do StreamImport" (LINGJUN older than 2.6). */
 const STREAM_UNSUPPORTED_CODES = new Set(['InvalidFilesystemVersion.NotSupport']);
+/** StreamImport creations one resolution may make before giving up until the replay. */
+const MAX_STREAM_TASK_CREATES = 3;
+/**
+ * The answer of CreateDataFlowTask (Import) on LINGJUN when the data flow already has its batch tasks
+ * (at most 4 per data flow, REFERENCE §1). The NAS client does not retry it — the request cannot succeed
+ * as such right now — but it clears when one of those tasks ends: for the use case it is a retryable
+ * failure, left to FC's replay (minutes later) rather than to a busy wait here.
+ */
+const BATCH_TASK_LIMIT_CODES = new Set(['OperationDenied.DependencyViolation']);
+
+/** No live StreamImport task could be had in this invocation (it keeps vanishing); FC's replay tries again. */
+export class StreamTaskUnavailableError extends CpfsIngestError {
+  readonly retryable = true;
+  readonly code = 'StreamTaskUnavailable';
+}
 
 /**
  * Runs one invocation: parses `payload`, plans, submits, and reports an outcome per record.
@@ -220,9 +235,9 @@ function summarize(mode: 'stream' | 'batch', outcomes: RecordOutcome[], dryRun: 
   return { mode, outcomes, counts, retryableFailures, dryRun };
 }
 
-function failed(item: PlannedObject, error: unknown): RecordOutcome {
+function failed(item: PlannedObject, error: unknown, retryableOverride?: boolean): RecordOutcome {
   const { code, message, retryable } = describeError(error);
-  return { status: 'failed', bucket: item.record.bucket, key: item.record.key, code, message, retryable };
+  return { status: 'failed', bucket: item.record.bucket, key: item.record.key, code, message, retryable: retryableOverride ?? retryable };
 }
 
 function describeError(error: unknown): { code: string; message: string; retryable: boolean } {
@@ -255,6 +270,11 @@ async function submitStream(items: PlannedObject[], deps: IngestDeps, invocation
   const outcomes: RecordOutcome[] = [];
   const fallBackToBatch: PlannedObject[] = [];
   for (const group of groupByStreamTask(items)) {
+    if (deps.state.streamImportUnsupported && deps.config.importMode === 'auto') {
+      // An earlier group of this invocation found out: no need to ask again per ConflictPolicy.
+      fallBackToBatch.push(...group.items);
+      continue;
+    }
     let taskId: string | undefined;
     try {
       taskId = await resolveStreamTask(group, deps, invocation);
@@ -297,9 +317,15 @@ function submittedOutcome(item: PlannedObject, mode: 'stream' | 'batch', taskId:
 /**
  * Finds the Executing StreamImport task of `group`, or creates it. Instances racing on a cold start
  * converge: they see the same task list, pick the same task (smallest TaskId), or send the same
- * ClientToken (generation = the TaskId of the newest dead task it replaces) and get the same new task.
+ * ClientToken (generation = the TaskId of the task it replaces) and get the same new task.
+ *
+ * A task our ClientToken leads to may be missing from the listing: just created and not listed yet, or
+ * gone (removed, or aged out of the list while the service still remembers the token). Sending the same
+ * token again would only return that id again, forever; so after one more look (PENDING_POLL_MS later)
+ * the missing task counts as the one being replaced and the next create uses its id as generation.
  *
  * @returns the task id; `undefined` on a dry run when no task exists yet (a dry-run create was checked).
+ * @throws StreamTaskUnavailableError (retryable) when MAX_STREAM_TASK_CREATES creates gave no live task.
  */
 export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps, invocation: InvocationContext): Promise<string | undefined> {
   const cached = deps.state.streamTasks.get(group.groupKey);
@@ -307,6 +333,12 @@ export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps
 
   const { api, config } = deps;
   const options = { deadlineMs: invocation.deadlineMs };
+  /** The TaskId our last create answered, while we wait to see it listed. */
+  let created: string | undefined;
+  let unlistedLooks = 0;
+  /** A TaskId our token led to that the listing does not show: the generation of the next create. */
+  let vanished: string | undefined;
+  let creates = 0;
   for (;;) {
     const tasks = await listStreamTasks(group, deps, invocation);
     const live = tasks.filter((t) => LIVE_TASK_STATUSES.has(t.Status)).sort((a, b) => (a.TaskId < b.TaskId ? -1 : 1));
@@ -315,10 +347,30 @@ export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps
       deps.state.streamTasks.set(group.groupKey, executing.TaskId);
       return executing.TaskId;
     }
-    if (live.length === 0) {
+    if (created !== undefined) {
+      const mine = tasks.find((t) => t.TaskId === created);
+      if (mine === undefined) {
+        unlistedLooks += 1;
+        if (unlistedLooks >= 2) {
+          deps.logger.warn('stream.task.unlisted', { taskId: created, conflictPolicy: group.conflictPolicy, action: 'create a replacement' });
+          vanished = created;
+          created = undefined;
+          unlistedLooks = 0;
+        }
+      } else if (!LIVE_TASK_STATUSES.has(mine.Status)) {
+        // Ours ended already (e.g. Failed): as the newest dead task it is the generation of the next create.
+        deps.logger.warn('stream.task.ended', { taskId: created, status: mine.Status, conflictPolicy: group.conflictPolicy });
+        vanished = undefined;
+        created = undefined;
+      }
+    }
+    if (live.length === 0 && created === undefined) {
+      if (creates >= MAX_STREAM_TASK_CREATES) {
+        throw new StreamTaskUnavailableError(`no Executing StreamImport task (${group.conflictPolicy}) after ${creates} creations; an FC retry tries again`);
+      }
       const dead = tasks.slice().sort((a, b) => ((a.CreateTime ?? '') < (b.CreateTime ?? '') ? -1 : (a.CreateTime ?? '') > (b.CreateTime ?? '') ? 1 : a.TaskId < b.TaskId ? -1 : 1));
-      const generation = dead.length > 0 ? (dead[dead.length - 1] as DataFlowTask).TaskId : 'initial';
-      const created = await api.createDataFlowTask(
+      const generation = vanished ?? (dead.length > 0 ? (dead[dead.length - 1] as DataFlowTask).TaskId : 'initial');
+      const response = await api.createDataFlowTask(
         {
           FileSystemId: group.fileSystemId,
           DataFlowId: group.dataFlowId,
@@ -327,15 +379,22 @@ export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps
           Directory: group.directory,
           DstDirectory: group.dstDirectory,
           ConflictPolicy: group.conflictPolicy,
+          // Sub-tasks write below routed directories that may not exist yet. StreamImport exists only on
+          // LINGJUN ≥ 2.6, which is also where CreateDirIfNotExist is accepted (REFERENCE §1).
+          CreateDirIfNotExist: true,
           ClientToken: streamTaskClientTokenFor(group, generation),
           ...(config.dryRun ? { DryRun: true } : {}),
         },
         options,
       );
-      if (config.dryRun || created.TaskId === undefined) return undefined;
-      deps.logger.info('stream.task.created', { taskId: created.TaskId, conflictPolicy: group.conflictPolicy, replaces: generation });
+      creates += 1;
+      if (config.dryRun || response.TaskId === undefined) return undefined;
+      created = response.TaskId;
+      deps.logger.info('stream.task.created', { taskId: created, conflictPolicy: group.conflictPolicy, replaces: generation });
+      // Look again at once: a streaming task is usually Executing within moments.
+      continue;
     }
-    // A task is Pending (ours or another instance's): wait for it to reach Executing, within the deadline.
+    // A task is Pending (ours or another instance's), or ours is not listed yet: look again shortly.
     if (deps.now() + PENDING_POLL_MS >= invocation.deadlineMs) {
       throw new DeadlineExceededError('the StreamImport task did not reach Executing before the invocation deadline');
     }
@@ -491,16 +550,21 @@ async function submitBatch(items: PlannedObject[], deps: IngestDeps, invocation:
       );
     try {
       let response;
+      // Decided per request: batches run concurrently, and one that learns "no CreateDirIfNotExist here"
+      // must not make another, refused for the same reason, look like it had been sent without it.
+      const withCreateDir = lingjun && !state.createDirUnsupported;
       try {
-        response = await send(lingjun && !state.createDirUnsupported);
+        response = await send(withCreateDir);
       } catch (error) {
-        if (!(lingjun && !state.createDirUnsupported && codeOf(error) !== undefined && STREAM_UNSUPPORTED_CODES.has(codeOf(error) as string))) throw error;
+        if (!(withCreateDir && STREAM_UNSUPPORTED_CODES.has(codeOf(error) ?? ''))) throw error;
         state.createDirUnsupported = true;
         response = await send(false);
       }
       results[index] = batch.items.map((item) => submittedOutcome(item, 'batch', response.TaskId, undefined, config.dryRun));
     } catch (error) {
-      results[index] = batch.items.map((item) => failed(item, error));
+      // The LINGJUN batch-task limit clears when a running task ends: retry on FC's replay.
+      const atBatchLimit = lingjun && BATCH_TASK_LIMIT_CODES.has(codeOf(error) ?? '');
+      results[index] = batch.items.map((item) => failed(item, error, atBatchLimit ? true : undefined));
     }
   });
   for (const batchOutcomes of results) outcomes.push(...batchOutcomes);

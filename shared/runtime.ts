@@ -8,6 +8,7 @@ import { ingest, InstanceState, type IngestReport } from './ingest.js';
 import { createLogger, type Logger } from './log.js';
 import { createNasClient, type NasClient } from './nas/client.js';
 import { chain, fromEnv, fromFcContext, type CredentialsProvider } from './nas/credentials.js';
+import type { RateLimit } from './nas/rate-limit.js';
 import type { SigningCredentials } from './nas/signer.js';
 
 export interface Runtime {
@@ -49,7 +50,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     endpoint: config.nasEndpoint,
     credentials,
     ...(options.now ? { now: options.now } : {}),
-    rateLimits: { CreateDataFlowSubTask: { limit: config.subTaskRatePerSecond, intervalMs: 1000 } },
+    rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
   });
   return {
     config,
@@ -60,6 +61,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       context = next;
     },
   };
+}
+
+/**
+ * CPFS_SUBTASK_RATE (sub-tasks per second, any positive number) as a client rate limit. The limiter counts
+ * whole calls per window, so a rate below one per second becomes one call per longer window (0.5/s → one
+ * per 2 s) instead of an impossible "0.5 calls per second" window.
+ */
+export function subTaskRateLimit(perSecond: number): RateLimit {
+  return perSecond >= 1 ? { limit: perSecond, intervalMs: 1000 } : { limit: 1, intervalMs: Math.ceil(1000 / perSecond) };
 }
 
 /** The invocation deadline: FC start + function timeout − margin (REFERENCE §4: no remaining-time API). */

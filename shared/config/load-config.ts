@@ -36,7 +36,16 @@ export const CONFIG_DEFAULTS = {
    * region, shared by every instance: stay just under it so that one instance alone never hits it.
    */
   subTaskRatePerSecond: 90,
+  /**
+   * Reconcile: how far before the previous sweep's start the next sweep looks (CPFS_RECONCILE_SAFETY_MARGIN_SECONDS).
+   * One default timer interval (15 min): covers clock skew between FC and OSS, LastModified's one-second
+   * precision, and objects whose upload began before a sweep but were listed only after it.
+   */
+  reconcileSafetyMarginSeconds: 900,
 } as const;
+
+/** Longest accepted CPFS_RECONCILE_SAFETY_MARGIN_SECONDS: one week. */
+export const MAX_RECONCILE_SAFETY_MARGIN_SECONDS = 7 * 24 * 3600;
 
 /** CreateDataFlowSubTask quota per region and account (REFERENCE §1, Quotas). */
 export const SUBTASK_QUOTA_PER_SECOND = 100;
@@ -52,8 +61,14 @@ export const CONFIG_VARIABLES = [
   'CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID', 'CPFS_SOURCE_STORAGE_PATH', 'CPFS_ROUTES', 'CPFS_ROUTES_FILE',
   'CPFS_CONFLICT_POLICY', 'CPFS_IMPORT_MODE', 'CPFS_DRY_RUN', 'CPFS_KEY_ENCODING', 'CPFS_MAX_CONCURRENCY',
   'CPFS_DEADLINE_MARGIN_MS', 'CPFS_SUBTASK_RATE', 'NAS_ENDPOINT', 'FC_REGION', 'ALIBABA_CLOUD_REGION_ID',
-  'FC_FUNC_CODE_PATH',
+  'FC_FUNC_CODE_PATH', 'OSS_BUCKET', 'OSS_S3_ENDPOINT', 'CPFS_RECONCILE_PREFIXES', 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS',
 ] as const;
+
+/**
+ * Variables that are optional for the event function but that some callers need (the reconcile function
+ * and `cpfs-ingest backfill` need the bucket); pass them as `LoadConfigOptions.require`.
+ */
+export type RequirableVariable = 'OSS_BUCKET';
 
 const enumRule = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 const conflictPolicy = z.enum(CONFLICT_POLICIES, { error: enumRule(CONFLICT_POLICIES) });
@@ -82,12 +97,22 @@ export const ConfigSchema = z.strictObject({
   subTaskRatePerSecond: z.number().positive(),
   /** From the FC context's `function.timeout`, when a context was given. */
   functionTimeoutMs: z.number().int().positive().optional(),
+  /** OSS_BUCKET: the data flow's bucket (its SourceStorage without `oss://`). Present only when set. */
+  bucket: z.string().optional(),
+  /** OSS_S3_ENDPOINT: origin of OSS's S3-compatible API for listing. Present only when set. */
+  ossS3Endpoint: z.string().optional(),
+  /** CPFS_RECONCILE_PREFIXES: key prefixes the reconcile sweep lists. Present only when set. */
+  reconcilePrefixes: z.array(z.string()).optional(),
+  /** CPFS_RECONCILE_SAFETY_MARGIN_SECONDS. Present only when set (default CONFIG_DEFAULTS.reconcileSafetyMarginSeconds). */
+  reconcileSafetyMarginSeconds: z.number().int().nonnegative().optional(),
   planning: z.strictObject({
     fileSystemId: z.string(),
     dataFlowId: z.string(),
     sourceStoragePath: z.string(),
     routes: z.array(z.strictObject({ prefix: z.string(), dstDirectory: z.string(), conflictPolicy })),
     defaultConflictPolicy: conflictPolicy,
+    /** OSS_BUCKET, when set: records of any other bucket are rejected (`other-bucket`). */
+    bucket: z.string().optional(),
   }),
   /** Advice that is not an error (large CPFS_ROUTES, unknown CPFS_* variables); log it at cold start. */
   notes: z.array(z.string()),
@@ -112,6 +137,8 @@ export interface LoadConfigOptions {
   readonly fcContext?: unknown;
   /** Directory a relative CPFS_ROUTES_FILE is resolved against (default: FC_FUNC_CODE_PATH, else as given). */
   readonly codeDir?: string;
+  /** Otherwise-optional variables this caller needs; each missing one is reported with the other problems. */
+  readonly require?: readonly RequirableVariable[];
 }
 
 type Problem = { field: string; rule: string };
@@ -163,7 +190,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   // Limits.
   const maxConcurrency = parseInteger(get('CPFS_MAX_CONCURRENCY'), CONFIG_DEFAULTS.maxConcurrency, 1, 256, 'CPFS_MAX_CONCURRENCY', problems);
   const deadlineMarginMs = parseInteger(get('CPFS_DEADLINE_MARGIN_MS'), CONFIG_DEFAULTS.deadlineMarginMs, 0, 600_000, 'CPFS_DEADLINE_MARGIN_MS', problems);
-  const subTaskRatePerSecond = parseRate(get('CPFS_SUBTASK_RATE'), problems);
+  const subTaskRatePerSecond = parseRate(get('CPFS_SUBTASK_RATE'), problems, isLoopbackEndpoint(get('NAS_ENDPOINT')));
 
   // FC context (optional): region fallback and the function timeout.
   const context = FcContext.safeParse(options.fcContext ?? {});
@@ -192,6 +219,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   // Routes, from the environment or a bundled file (FC caps all variables at 4 KB together).
   const routes = loadRoutes(get, options, sourceStoragePath, notes, problems);
+
+  // OSS listing (reconcile, backfill) and the bucket check of planning.
+  const bucket = get('OSS_BUCKET');
+  if (bucket === undefined) {
+    if (options.require?.includes('OSS_BUCKET')) problem('OSS_BUCKET', 'is required here: the bucket of the data flow (its SourceStorage without oss://)');
+  } else if (!OSS_BUCKET_PATTERN.test(bucket)) {
+    problem('OSS_BUCKET', 'must be a bucket name (3–63 lowercase letters, digits or hyphens, alphanumeric at both ends), without oss://');
+  }
+  const ossS3EndpointText = get('OSS_S3_ENDPOINT');
+  const ossS3Endpoint = ossS3EndpointText === undefined ? undefined : parseEndpoint(ossS3EndpointText, problems, 'OSS_S3_ENDPOINT', 'https://s3.oss-cn-hangzhou-internal.aliyuncs.com');
+  const reconcilePrefixes = parseReconcilePrefixes(get('CPFS_RECONCILE_PREFIXES'), sourceStoragePath, problems);
+  const safetyMarginText = get('CPFS_RECONCILE_SAFETY_MARGIN_SECONDS');
+  const reconcileSafetyMarginSeconds = safetyMarginText === undefined
+    ? undefined
+    : parseInteger(safetyMarginText, 0, 0, MAX_RECONCILE_SAFETY_MARGIN_SECONDS, 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS', problems);
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('CPFS_') && !(CONFIG_VARIABLES as readonly string[]).includes(name)) {
@@ -224,12 +266,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     deadlineMarginMs: deadlineMarginMs!,
     subTaskRatePerSecond: subTaskRatePerSecond!,
     ...(functionTimeoutMs !== undefined && { functionTimeoutMs }),
+    ...(bucket !== undefined && { bucket }),
+    ...(ossS3Endpoint !== undefined && { ossS3Endpoint }),
+    ...(reconcilePrefixes !== undefined && { reconcilePrefixes }),
+    ...(reconcileSafetyMarginSeconds !== undefined && { reconcileSafetyMarginSeconds }),
     planning: {
       fileSystemId: fileSystemId!,
       dataFlowId: dataFlowId!,
       sourceStoragePath,
       routes: filledRoutes,
       defaultConflictPolicy: defaultConflictPolicy!,
+      ...(bucket !== undefined && { bucket }),
     },
     notes,
   });
@@ -261,12 +308,29 @@ function parseInteger(value: string | undefined, fallback: number, min: number, 
   return undefined;
 }
 
-function parseRate(value: string | undefined, problems: Problem[]): number | undefined {
+/**
+ * Highest CPFS_SUBTASK_RATE against a loopback NAS_ENDPOINT: the local emulator's quotas can be raised, and
+ * tests and benchmarks drive thousands of sub-tasks in seconds. Against Alibaba Cloud the quota caps it.
+ */
+export const MAX_LOCAL_SUBTASK_RATE = 100_000;
+
+function parseRate(value: string | undefined, problems: Problem[], localEndpoint: boolean): number | undefined {
   if (value === undefined) return CONFIG_DEFAULTS.subTaskRatePerSecond;
   const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
   if (n > 0 && n <= SUBTASK_QUOTA_PER_SECOND) return n;
-  problems.push({ field: 'CPFS_SUBTASK_RATE', rule: `must be a number above 0 and at most ${SUBTASK_QUOTA_PER_SECOND} (the CreateDataFlowSubTask quota per second)` });
+  if (localEndpoint && n > 0 && n <= MAX_LOCAL_SUBTASK_RATE) return n;
+  problems.push({ field: 'CPFS_SUBTASK_RATE', rule: `must be a number above 0 and at most ${SUBTASK_QUOTA_PER_SECOND} (the CreateDataFlowSubTask quota per second; up to ${MAX_LOCAL_SUBTASK_RATE} only with a loopback NAS_ENDPOINT)` });
   return undefined;
+}
+
+/** Whether NAS_ENDPOINT names a loopback host (the local emulator); false when unset or not a URL. */
+function isLoopbackEndpoint(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    return isLoopbackHost(new URL(text).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** Loopback hosts may be reached over plain http (the local emulator); everything else needs https. */
@@ -274,23 +338,77 @@ function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
-function parseEndpoint(text: string, problems: Problem[]): string | undefined {
+function parseEndpoint(
+  text: string,
+  problems: Problem[],
+  field = 'NAS_ENDPOINT',
+  example = 'https://nas.cn-hangzhou.aliyuncs.com',
+): string | undefined {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    problems.push({ field: 'NAS_ENDPOINT', rule: 'must be an absolute URL such as https://nas.cn-hangzhou.aliyuncs.com' });
+    problems.push({ field, rule: `must be an absolute URL such as ${example}` });
     return undefined;
   }
   const before = problems.length;
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    problems.push({ field: 'NAS_ENDPOINT', rule: 'must use https (http is allowed only for loopback hosts)' });
+    problems.push({ field, rule: 'must use https (http is allowed only for loopback hosts)' });
   }
-  if (url.username !== '' || url.password !== '') problems.push({ field: 'NAS_ENDPOINT', rule: 'must not contain credentials' });
+  if (url.username !== '' || url.password !== '') problems.push({ field, rule: 'must not contain credentials' });
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    problems.push({ field: 'NAS_ENDPOINT', rule: 'must be an origin only (no path, query or fragment): requests go to /' });
+    problems.push({ field, rule: 'must be an origin only (no path, query or fragment): requests go to /' });
   }
   return problems.length === before ? url.origin : undefined;
+}
+
+/** OSS bucket naming: 3–63 lowercase letters, digits and hyphens, alphanumeric at both ends. */
+const OSS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** OSS object names are at most 1023 bytes of UTF-8; so is any useful prefix. */
+const MAX_PREFIX_BYTES = 1023;
+
+/**
+ * CPFS_RECONCILE_PREFIXES: a JSON array of strings (`["a/","b/"]`, the only way to write `""` = whole
+ * SourceStoragePath) or a comma-separated list (`a/,b/`; items trimmed, empty items dropped). Each prefix is
+ * an OSS key prefix from the bucket root, like a route prefix, and must lie under CPFS_SOURCE_STORAGE_PATH
+ * (or contain it, like `""`): keys outside it are never imported.
+ */
+function parseReconcilePrefixes(text: string | undefined, sourceStoragePath: string, problems: Problem[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const field = 'CPFS_RECONCILE_PREFIXES';
+  let list: string[];
+  if (text.startsWith('[')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      problems.push({ field, rule: 'starts with [ but is not valid JSON (a JSON array of strings, or a comma-separated list)' });
+      return undefined;
+    }
+    const parsed = z.array(z.string()).safeParse(json);
+    if (!parsed.success) {
+      problems.push({ field, rule: 'must be a JSON array of strings (or a comma-separated list)' });
+      return undefined;
+    }
+    list = parsed.data;
+  } else {
+    list = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+  if (list.length === 0) {
+    problems.push({ field, rule: 'must name at least one prefix (leave it unset for the default)' });
+    return undefined;
+  }
+  const root = sourceStoragePath.slice(1);
+  const before = problems.length;
+  list.forEach((prefix, i) => {
+    const where = `${field}[${i}]`;
+    if (prefix.startsWith('/')) problems.push({ field: where, rule: 'must not start with / (OSS keys never do)' });
+    else if (Buffer.byteLength(prefix, 'utf8') > MAX_PREFIX_BYTES) problems.push({ field: where, rule: `must be at most ${MAX_PREFIX_BYTES} bytes of UTF-8` });
+    else if (!prefix.startsWith(root) && !root.startsWith(prefix)) {
+      problems.push({ field: where, rule: 'lies outside CPFS_SOURCE_STORAGE_PATH: its keys could never be imported' });
+    }
+  });
+  return problems.length === before ? [...new Set(list)] : undefined;
 }
 
 type RoutesResult = { list: ReadonlyArray<{ prefix: string; dstDirectory: string; conflictPolicy?: (typeof CONFLICT_POLICIES)[number] }>; source: 'none' | 'env' | 'file' };

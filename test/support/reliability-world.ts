@@ -1,0 +1,427 @@
+/**
+ * A world for the reliability tests (test/reliability): an emulator whose bucket and file system are
+ * real temporary directories, a batch of objects written into the bucket, the OSS event batch that
+ * announces them (an MNS queue batch, base64 as OSS writes it), the function's environment (two routes
+ * with two ConflictPolicies), FC-like invocation contexts, and a driver that replays the event the way
+ * FC's async retries do: when an invocation fails retryably, the same event is invoked again, up to N
+ * times, on the same (warm) or a new (cold) instance.
+ *
+ * Everything goes through `createRuntime` + `runIngestInvocation`, in-process — the same wiring the FC
+ * handler uses — with the NAS client pointed at the emulator. Afterwards {@link IngestWorld.verdict}
+ * settles the emulator and tells, object by object, how it ended.
+ *
+ * Debugging: `RELIABILITY_TRACE=1 npx vitest run test/reliability` prints one line per invocation
+ * (warm/cold, outcome counts).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
+import type { LifecycleTimings } from '../../emulator/lifecycle.js';
+import type { IngestReport, RecordOutcome } from '../../shared/ingest.js';
+import { createNasClient, type NasClientOptions } from '../../shared/nas/client.js';
+import { fromFcContext } from '../../shared/nas/credentials.js';
+import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
+import { mnsBatch, objectCreatedEvent, toPayload, type OssEventElement } from './event-factories.js';
+
+export const WORLD_IDS = {
+  fileSystemId: 'bmcpfs-reliability01',
+  dataFlowId: 'df-reliability01',
+  bucket: 'ingest-bucket',
+} as const;
+
+/** The function role's STS credentials as FC hands them over in `context.credentials`. */
+export const WORLD_CREDENTIALS = {
+  accessKeyId: 'STS.reliability',
+  accessKeySecret: 'reliability-sts-secret-value',
+  securityToken: 'reliability-sts-security-token',
+} as const;
+
+export const WORLD_SECRETS: readonly string[] = [WORLD_CREDENTIALS.accessKeySecret, WORLD_CREDENTIALS.securityToken];
+
+/** Two routes, two ConflictPolicies, hence two StreamImport tasks. */
+export const WORLD_ROUTES = [
+  { prefix: 'alpha/', dstDirectory: '/ingested/alpha/', conflictPolicy: 'OVERWRITE_EXISTING' },
+  { prefix: 'beta/', dstDirectory: '/ingested/beta/', conflictPolicy: 'SKIP_THE_FILE' },
+] as const;
+
+/** Fast lifecycles (emulator ms): streaming tasks Executing at once, sub-tasks done in 30 ms. */
+export const FAST_TIMINGS: Partial<LifecycleTimings> = {
+  batchPendingMs: 50,
+  batchExecutingMs: 100,
+  streamPendingMs: 0,
+  cancelingMs: 50,
+  subTaskCreatedMs: 10,
+  subTaskRunningMs: 20,
+};
+
+/** One object written to the bucket and announced by the event. */
+export interface WorldObject {
+  readonly key: string;
+  readonly content: Buffer;
+  readonly srcFilePath: string;
+  readonly dstFilePath: string;
+}
+
+/** A record that must end up reported, not imported. */
+export interface WorldReject {
+  readonly key: string;
+  /** The outcome it must get: status and (for rejected) kind. */
+  readonly status: 'rejected' | 'ignored';
+  readonly kind?: string;
+}
+
+export interface WorldOptions {
+  /** Valid objects in the batch (default 200). */
+  readonly objects?: number;
+  /** Emulator quotas; default: every quota off (the quota is not the point unless a test says so). */
+  readonly quotas?: QuotaOverrides;
+  readonly seed?: number;
+  /** Extra or replacing environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** How FC replays the event. */
+export interface FcReplayOptions {
+  /** Invocations at most (FC: 1 + maxAsyncRetryAttempts; default 6). */
+  readonly maxInvocations?: number;
+  /** `warm`: one instance throughout; `cold`: a new instance per invocation; `alternate`: new on even invocations. */
+  readonly instances?: 'warm' | 'cold' | 'alternate';
+  /** `function.timeout` in seconds (default 30). */
+  readonly functionTimeoutSeconds?: number;
+  /** Called before invocation `n` (1-based) — e.g. to change a fault or a data flow's state. */
+  readonly beforeInvocation?: (n: number) => void | Promise<void>;
+  /** Between invocations FC waits; the emulator's time passes too (default: settle it). */
+  readonly settleBetween?: boolean;
+  /**
+   * NAS client options the runtime cannot set (e.g. a short per-attempt `timeoutMs`): when given, each
+   * instance gets a client built like createRuntime's (same endpoint, FC-context credentials, sub-task
+   * rate limit) plus these options. See {@link withNasClientOptions}.
+   */
+  readonly clientOptions?: Partial<NasClientOptions>;
+  /** A warm instance to start on (from an earlier run's `runtime`); default a new one. */
+  readonly runtime?: Runtime;
+}
+
+export interface FcRun {
+  readonly reports: IngestReport[];
+  /** Whether the last invocation returned (no retryable failure) rather than threw. */
+  readonly succeeded: boolean;
+  /** The instance of the last invocation (pass it as `runtime` to continue warm). */
+  readonly runtime: Runtime;
+}
+
+/** How every object ended, from the emulator's point of view (after settling). */
+export interface Verdict {
+  /** Objects with no COMPLETE sub-task (lost), by key. */
+  readonly missing: string[];
+  /** Objects with more than one COMPLETE sub-task in total, by key → count. */
+  readonly duplicated: Record<string, number>;
+  /** Objects with more than one COMPLETE sub-task within one streaming task (never allowed). */
+  readonly duplicatedWithinTask: string[];
+  /** Objects whose file is absent or differs from the object's bytes. */
+  readonly wrongBytes: string[];
+  /** Sub-tasks for paths that are not among the valid objects (must be none). */
+  readonly unexpectedSubTasks: string[];
+  /** Rejects whose final outcome is not the expected report. */
+  readonly unreported: string[];
+  /** Total sub-tasks the emulator holds and how many are COMPLETE. */
+  readonly subTasks: number;
+  readonly complete: number;
+}
+
+export interface IngestWorld {
+  readonly emulator: EmulatorHandle;
+  readonly bucketDir: string;
+  readonly fsDir: string;
+  readonly objects: readonly WorldObject[];
+  readonly rejects: readonly WorldReject[];
+  /** The event FC delivers (and redelivers): the same bytes every time. */
+  readonly event: Buffer;
+  readonly env: Readonly<Record<string, string>>;
+  /** Every log line every runtime of this world wrote. */
+  readonly logLines: string[];
+  /** Hooks called with every request the emulator logs (after it ran); add/remove freely. */
+  readonly requestHooks: Set<(entry: RequestLogEntry) => void>;
+  /** Sub-tasks removed with their task by `removeTask`, kept for the verdict. */
+  readonly vanishedSubTasks: Array<{ taskId: string; srcFilePath: string; dstFilePath: string; status: string }>;
+  /** An FC invocation context (credentials, function.timeout, requestId). */
+  context(n: number, functionTimeoutSeconds?: number): Record<string, unknown>;
+  /** A new instance: createRuntime with this world's env and the given first context. */
+  newRuntime(context?: Record<string, unknown>): Runtime;
+  /** Runs the event like FC: invoke, and on a retryable failure invoke again with the same event. */
+  runLikeFc(options?: FcReplayOptions): Promise<FcRun>;
+  /** Runs `action` once, right after the `count`-th logged request of `operation` (inside the emulator). */
+  afterRequests(operation: string, count: number, action: (entry: RequestLogEntry) => void): void;
+  /** Removes a streaming task the way `emulator.removeTask` does, remembering its sub-tasks. */
+  removeTask(taskId: string): void;
+  /** Settles the emulator and checks every object (see Verdict). */
+  verdict(lastReport?: IngestReport): Verdict;
+  cleanup(): Promise<void>;
+}
+
+/** Object keys of every flavour users have: spaces, `+`, `%`, CJK, emoji, deep paths. */
+function keyFor(i: number): string {
+  const prefix = i % 2 === 0 ? 'alpha/' : 'beta/';
+  switch (i % 6) {
+    case 0: return `${prefix}dir${i % 7}/obj ${i}.bin`;
+    case 1: return `${prefix}a+b/c+d ${i}.dat`;
+    case 2: return `${prefix}100% done/${i}%20.txt`;
+    case 3: return `${prefix}数据集/样本-${i}.bin`;
+    case 4: return `${prefix}emoji-😀/🚀 ${i}.bin`;
+    default: return `${prefix}deep/a/b/c/d/e/${i}.bin`;
+  }
+}
+
+function contentFor(i: number, key: string): Buffer {
+  const size = 1 + ((i * 37) % 700);
+  const seed = Buffer.from(`${key}|${i}|`, 'utf8');
+  const out = Buffer.alloc(size);
+  for (let j = 0; j < size; j++) out[j] = seed[j % seed.length] ?? 0;
+  return out;
+}
+
+/** Starts the emulator, writes the objects, builds the event and the environment. */
+export async function startIngestWorld(options: WorldOptions = {}): Promise<IngestWorld> {
+  const root = mkdtempSync(path.join(tmpdir(), 'cpfs-reliability-'));
+  const bucketDir = path.join(root, 'bucket');
+  const fsDir = path.join(root, 'fs');
+  const requestHooks = new Set<(entry: RequestLogEntry) => void>();
+  const emulator = await startEmulator({
+    seed: options.seed ?? 7,
+    // Real time (scale 1): the runtime signs with Date.now and checks its deadline on Date.now.
+    timeScale: 1,
+    autoTickMs: false,
+    keys: [WORLD_CREDENTIALS],
+    bucketDir,
+    fileSystemDir: fsDir,
+    fileSystems: [{ id: WORLD_IDS.fileSystemId, version: '2.6.0' }],
+    dataFlows: [{ id: WORLD_IDS.dataFlowId, fileSystemId: WORLD_IDS.fileSystemId, sourceStorage: `oss://${WORLD_IDS.bucket}` }],
+    quotas: options.quotas ?? {
+      CreateDataFlowTask: null,
+      CreateDataFlowSubTask: null,
+      DescribeDataFlowTasks: null,
+      DescribeDataFlowSubTasks: null,
+      CancelDataFlowTask: null,
+    },
+    timings: FAST_TIMINGS,
+    onRequest: (entry) => {
+      for (const hook of [...requestHooks]) hook(entry);
+    },
+  });
+
+  const objects: WorldObject[] = [];
+  const elements: OssEventElement[] = [];
+  for (let i = 0; i < (options.objects ?? 200); i++) {
+    const key = keyFor(i);
+    const content = contentFor(i, key);
+    const file = path.join(bucketDir, ...key.split('/'));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    const route = WORLD_ROUTES.find((r) => key.startsWith(r.prefix));
+    if (!route) throw new Error(`no route for ${key}`);
+    objects.push({ key, content, srcFilePath: `/${key}`, dstFilePath: `${route.dstDirectory}${key.slice(route.prefix.length)}` });
+    elements.push(objectCreatedEvent({ key, size: content.length, bucket: WORLD_IDS.bucket }));
+  }
+  const rejects: WorldReject[] = [
+    { key: 'alpha/../escape.bin', status: 'rejected', kind: 'invalid-path' },
+    { key: 'beta/back\\slash.bin', status: 'rejected', kind: 'invalid-path' },
+    { key: 'gamma/unrouted.bin', status: 'rejected', kind: 'no-route' },
+    { key: 'alpha/folder/', status: 'ignored' },
+  ];
+  // The rejects are interleaved with the valid events, as a real queue batch would mix them.
+  rejects.forEach((reject, index) => {
+    elements.splice(index * 37 + 5, 0, objectCreatedEvent({ key: reject.key, size: 10, bucket: WORLD_IDS.bucket }));
+  });
+  const event = toPayload(mnsBatch(elements, { base64Layers: 1 }));
+
+  const env: Record<string, string> = {
+    CPFS_FILE_SYSTEM_ID: WORLD_IDS.fileSystemId,
+    CPFS_DATA_FLOW_ID: WORLD_IDS.dataFlowId,
+    CPFS_ROUTES: JSON.stringify(WORLD_ROUTES),
+    CPFS_IMPORT_MODE: 'stream',
+    CPFS_MAX_CONCURRENCY: '8',
+    CPFS_SUBTASK_RATE: '100',
+    CPFS_DEADLINE_MARGIN_MS: '1000',
+    NAS_ENDPOINT: emulator.url,
+    FC_REGION: 'cn-hangzhou',
+    ...options.env,
+  };
+
+  const logLines: string[] = [];
+  const runtimes: Runtime[] = [];
+  const vanishedSubTasks: IngestWorld['vanishedSubTasks'] = [];
+
+  const context = (n: number, functionTimeoutSeconds = 30): Record<string, unknown> => ({
+    requestId: `fc-request-${n}`,
+    credentials: { ...WORLD_CREDENTIALS },
+    function: { name: 'oss-stream-import', handler: 'index.handler', memory: 512, timeout: functionTimeoutSeconds },
+    region: 'cn-hangzhou',
+    accountId: '1234567890123456',
+  });
+
+  const newRuntime = (ctx: Record<string, unknown> = context(1)): Runtime => {
+    const runtime = createRuntime({ env, fcContext: ctx, write: (line) => logLines.push(line) });
+    runtimes.push(runtime);
+    return runtime;
+  };
+
+  const world: IngestWorld = {
+    emulator,
+    bucketDir,
+    fsDir,
+    objects,
+    rejects,
+    event,
+    env,
+    logLines,
+    requestHooks,
+    vanishedSubTasks,
+    context,
+    newRuntime,
+
+    async runLikeFc(replay = {}) {
+      const max = replay.maxInvocations ?? 6;
+      const instances = replay.instances ?? 'warm';
+      const timeout = replay.functionTimeoutSeconds ?? 30;
+      const reports: IngestReport[] = [];
+      let runtime: Runtime | undefined = replay.runtime;
+      for (let n = 1; n <= max; n++) {
+        const ctx = context(n, timeout);
+        const fresh = runtime === undefined || instances === 'cold' || (instances === 'alternate' && n % 2 === 0);
+        if (fresh) {
+          runtime = newRuntime(ctx);
+          if (replay.clientOptions) {
+            runtime = withNasClientOptions(runtime, replay.clientOptions);
+            runtimes.push(runtime);
+          }
+        }
+        await replay.beforeInvocation?.(n);
+        const report = await runIngestInvocation(runtime as Runtime, event, ctx);
+        reports.push(report);
+        if (process.env.RELIABILITY_TRACE) console.log(`invocation ${n} (${fresh ? "cold" : "warm"}): ${JSON.stringify(report.counts)} retryable=${report.retryableFailures} t=${Date.now()}`);
+        // The handler returns when nothing failed retryably, else throws and FC invokes again.
+        if (report.retryableFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
+        if (replay.settleBetween ?? true) emulator.settle();
+      }
+      return { reports, succeeded: false, runtime: runtime as Runtime };
+    },
+
+    afterRequests(operation, count, action) {
+      let seen = 0;
+      const hook = (entry: RequestLogEntry): void => {
+        if (entry.action !== operation || ++seen !== count) return;
+        requestHooks.delete(hook);
+        action(entry);
+      };
+      requestHooks.add(hook);
+    },
+
+    removeTask(taskId) {
+      for (const sub of emulator.state.subTasks.values()) {
+        if (sub.taskId === taskId) vanishedSubTasks.push({ taskId, srcFilePath: sub.srcFilePath, dstFilePath: sub.dstFilePath, status: sub.status });
+      }
+      emulator.removeTask(taskId);
+    },
+
+    verdict(lastReport) {
+      emulator.settle();
+      const all = [
+        ...[...emulator.state.subTasks.values()].map((s) => ({ taskId: s.taskId, srcFilePath: s.srcFilePath, dstFilePath: s.dstFilePath, status: s.status as string })),
+        ...vanishedSubTasks,
+      ];
+      const byPair = new Map<string, typeof all>();
+      for (const sub of all) {
+        const pair = `${sub.srcFilePath}\u0000${sub.dstFilePath}`;
+        byPair.set(pair, [...(byPair.get(pair) ?? []), sub]);
+      }
+      const missing: string[] = [];
+      const duplicated: Record<string, number> = {};
+      const duplicatedWithinTask: string[] = [];
+      const wrongBytes: string[] = [];
+      const expectedPairs = new Set<string>();
+      for (const object of objects) {
+        const pair = `${object.srcFilePath}\u0000${object.dstFilePath}`;
+        expectedPairs.add(pair);
+        const complete = (byPair.get(pair) ?? []).filter((s) => s.status === 'COMPLETE');
+        if (complete.length === 0) missing.push(object.key);
+        if (complete.length > 1) duplicated[object.key] = complete.length;
+        if (new Set(complete.map((s) => s.taskId)).size !== complete.length) duplicatedWithinTask.push(object.key);
+        let bytes: Buffer | undefined;
+        try {
+          bytes = readFileSync(path.join(fsDir, ...object.dstFilePath.split('/')));
+        } catch {
+          bytes = undefined;
+        }
+        if (bytes === undefined || !bytes.equals(object.content)) wrongBytes.push(object.key);
+      }
+      const unexpectedSubTasks = [...byPair.keys()].filter((pair) => !expectedPairs.has(pair)).map((pair) => pair.replace('\u0000', ' → '));
+      const unreported: string[] = [];
+      if (lastReport) {
+        for (const reject of rejects) {
+          const outcome = lastReport.outcomes.find((o: RecordOutcome) => 'key' in o && o.key === reject.key);
+          const ok =
+            outcome !== undefined &&
+            outcome.status === reject.status &&
+            (reject.kind === undefined || (outcome.status === 'rejected' && outcome.kind === reject.kind)) &&
+            'reason' in outcome &&
+            outcome.reason.length > 0;
+          if (!ok) unreported.push(reject.key);
+        }
+      }
+      return {
+        missing,
+        duplicated,
+        duplicatedWithinTask,
+        wrongBytes,
+        unexpectedSubTasks,
+        unreported,
+        subTasks: all.length,
+        complete: all.filter((s) => s.status === 'COMPLETE').length,
+      };
+    },
+
+    async cleanup() {
+      for (const runtime of runtimes) runtime.api.close();
+      await emulator.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/**
+ * The same runtime with a NAS client that has extra options. createRuntime fixes the client's per-attempt
+ * timeout at the client default (10 s); to put emulator latency past the timeout without waiting 10 s, a
+ * test swaps in a client built the way createRuntime builds it — same endpoint, credentials read from
+ * the current FC context, same CreateDataFlowSubTask rate limit — plus `options`.
+ */
+export function withNasClientOptions(runtime: Runtime, options: Partial<NasClientOptions>): Runtime {
+  let context: unknown;
+  const api = createNasClient({
+    endpoint: runtime.config.nasEndpoint,
+    credentials: () => fromFcContext(context)(),
+    rateLimits: { CreateDataFlowSubTask: { limit: runtime.config.subTaskRatePerSecond, intervalMs: 1000 } },
+    ...options,
+  });
+  return {
+    config: runtime.config,
+    logger: runtime.logger,
+    state: runtime.state,
+    api,
+    useContext(next: unknown) {
+      context = next;
+      runtime.useContext(next);
+    },
+  };
+}
+
+/** The verdict of a run in which every object must be imported exactly once. */
+export const EXACTLY_ONCE: Pick<Verdict, 'missing' | 'duplicated' | 'duplicatedWithinTask' | 'wrongBytes' | 'unexpectedSubTasks' | 'unreported'> = {
+  missing: [],
+  duplicated: {},
+  duplicatedWithinTask: [],
+  wrongBytes: [],
+  unexpectedSubTasks: [],
+  unreported: [],
+};

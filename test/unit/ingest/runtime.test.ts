@@ -1,0 +1,78 @@
+/**
+ * Per-process wiring (shared/runtime.ts): the invocation deadline, the sub-task rate limit, and what a
+ * cold start does with a bad or noisy configuration.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config/load-config.js';
+import { ConfigError } from '../../../shared/errors.js';
+import { bucketParameters } from '../../../shared/nas/rate-limit.js';
+import { createRuntime, invocationDeadline, subTaskRateLimit } from '../../../shared/runtime.js';
+
+const env = {
+  CPFS_FILE_SYSTEM_ID: 'bmcpfs-unit00000001',
+  CPFS_DATA_FLOW_ID: 'df-unit00000001',
+  NAS_ENDPOINT: 'http://127.0.0.1:9',
+};
+
+describe('invocationDeadline', () => {
+  const config = loadConfig({ ...env, CPFS_DEADLINE_MARGIN_MS: '2000' });
+
+  it('is start + the context’s function.timeout − the margin', () => {
+    expect(invocationDeadline(1_000_000, config, { function: { timeout: 30 } })).toBe(1_000_000 + 28_000);
+  });
+
+  it('falls back to the cold-start timeout, then to 60 s, when the context has none', () => {
+    const withTimeout = loadConfig({ ...env, CPFS_DEADLINE_MARGIN_MS: '2000' }, { fcContext: { function: { timeout: 10 } } });
+    expect(invocationDeadline(0, withTimeout, {})).toBe(8_000);
+    expect(invocationDeadline(0, config, undefined)).toBe(58_000);
+    expect(invocationDeadline(0, config, { function: { timeout: 'soon' } })).toBe(58_000);
+  });
+
+  it('never lies before the start', () => {
+    expect(invocationDeadline(5_000, config, { function: { timeout: 1 } })).toBe(5_000);
+  });
+});
+
+describe('subTaskRateLimit', () => {
+  it.each([
+    [90, { limit: 90, intervalMs: 1000 }],
+    [12.5, { limit: 12.5, intervalMs: 1000 }],
+    [1, { limit: 1, intervalMs: 1000 }],
+    [0.5, { limit: 1, intervalMs: 2000 }],
+    [0.3, { limit: 1, intervalMs: 3334 }],
+  ])('%s per second → %j, a limit the limiter accepts', (rate, expected) => {
+    const limit = subTaskRateLimit(rate);
+    expect(limit).toEqual(expected);
+    expect(() => bucketParameters(limit)).not.toThrow();
+  });
+});
+
+describe('CPFS_SUBTASK_RATE above the quota (tests and benchmarks against the local emulator)', () => {
+  it('is accepted only with a loopback NAS_ENDPOINT', () => {
+    expect(loadConfig({ ...env, CPFS_SUBTASK_RATE: '5000' }).subTaskRatePerSecond).toBe(5000);
+    expect(() => loadConfig({ ...env, NAS_ENDPOINT: 'https://nas.cn-hangzhou.aliyuncs.com', CPFS_SUBTASK_RATE: '5000' })).toThrow(/CPFS_SUBTASK_RATE: must be a number above 0 and at most 100/);
+    expect(() => loadConfig({ ...env, NAS_ENDPOINT: undefined, FC_REGION: 'cn-hangzhou', CPFS_SUBTASK_RATE: '101' })).toThrow(ConfigError);
+  });
+});
+
+describe('createRuntime', () => {
+  it('builds once from the environment, for any rate the configuration accepts', () => {
+    const lines: string[] = [];
+    const runtime = createRuntime({ env: { ...env, CPFS_SUBTASK_RATE: '0.5', CPFS_TYPO: 'x' }, write: (l) => lines.push(l) });
+    expect(runtime.config.subTaskRatePerSecond).toBe(0.5);
+    // Configuration notes are logged at cold start.
+    expect(lines.map((l) => JSON.parse(l) as { event: string; note: string })).toEqual([
+      expect.objectContaining({ event: 'config.note', note: expect.stringContaining('CPFS_TYPO') }),
+    ]);
+    runtime.api.close();
+  });
+
+  it('throws ConfigError naming every problem', () => {
+    expect(() => createRuntime({ env: { CPFS_DATA_FLOW_ID: 'nope' }, write: () => undefined })).toThrow(ConfigError);
+    try {
+      createRuntime({ env: { CPFS_DATA_FLOW_ID: 'nope' }, write: () => undefined });
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.field)).toEqual(expect.arrayContaining(['CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID']));
+    }
+  });
+});
