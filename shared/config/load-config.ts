@@ -7,10 +7,14 @@
  * collected and thrown at once as one `ConfigError` whose problems name the variable and the rule (never
  * the value). Credentials are not part of Config: they come from the FC context or
  * `ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN` and are handled by the credentials provider.
+ *
+ * Written with `zod/mini` (FC bundle size). Mini registers no locale: a schema whose issue message can
+ * become a problem (`parseWith`, the routes in routes.ts) carries its own `error:` text. ConfigSchema
+ * only re-checks values built from checked input, and FcContext swallows its issues, so neither needs one.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import { KEY_ENCODINGS } from '../events/key-encoding.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
@@ -77,7 +81,7 @@ const keyEncoding = z.enum(KEY_ENCODINGS, { error: enumRule(KEY_ENCODINGS) });
 
 /** The shape of a Config; the type is inferred from it and the built value is checked against it. */
 export const ConfigSchema = z.strictObject({
-  fileSystemId: z.string().regex(FILE_SYSTEM_ID_PATTERN),
+  fileSystemId: z.string().check(z.regex(FILE_SYSTEM_ID_PATTERN)),
   fileSystemKind: z.enum(['lingjun', 'general']),
   dataFlowId: z.string(),
   sourceStoragePath: z.string(),
@@ -89,22 +93,22 @@ export const ConfigSchema = z.strictObject({
   dryRun: z.boolean(),
   keyEncoding,
   /** Absent only when NAS_ENDPOINT is set and no region variable is. */
-  region: z.string().optional(),
+  region: z.optional(z.string()),
   /** Origin of the NAS OpenAPI, e.g. `https://nas.cn-hangzhou.aliyuncs.com` (no trailing slash). */
   nasEndpoint: z.string(),
-  maxConcurrency: z.number().int().positive(),
-  deadlineMarginMs: z.number().int().nonnegative(),
-  subTaskRatePerSecond: z.number().positive(),
+  maxConcurrency: z.int().check(z.positive()),
+  deadlineMarginMs: z.int().check(z.nonnegative()),
+  subTaskRatePerSecond: z.number().check(z.positive()),
   /** From the FC context's `function.timeout`, when a context was given. */
-  functionTimeoutMs: z.number().int().positive().optional(),
+  functionTimeoutMs: z.optional(z.int().check(z.positive())),
   /** OSS_BUCKET: the data flow's bucket (its SourceStorage without `oss://`). Present only when set. */
-  bucket: z.string().optional(),
+  bucket: z.optional(z.string()),
   /** OSS_S3_ENDPOINT: origin of OSS's S3-compatible API for listing. Present only when set. */
-  ossS3Endpoint: z.string().optional(),
+  ossS3Endpoint: z.optional(z.string()),
   /** CPFS_RECONCILE_PREFIXES: key prefixes the reconcile sweep lists. Present only when set. */
-  reconcilePrefixes: z.array(z.string()).optional(),
+  reconcilePrefixes: z.optional(z.array(z.string())),
   /** CPFS_RECONCILE_SAFETY_MARGIN_SECONDS. Present only when set (default CONFIG_DEFAULTS.reconcileSafetyMarginSeconds). */
-  reconcileSafetyMarginSeconds: z.number().int().nonnegative().optional(),
+  reconcileSafetyMarginSeconds: z.optional(z.int().check(z.nonnegative())),
   planning: z.strictObject({
     fileSystemId: z.string(),
     dataFlowId: z.string(),
@@ -112,7 +116,7 @@ export const ConfigSchema = z.strictObject({
     routes: z.array(z.strictObject({ prefix: z.string(), dstDirectory: z.string(), conflictPolicy })),
     defaultConflictPolicy: conflictPolicy,
     /** OSS_BUCKET, when set: records of any other bucket are rejected (`other-bucket`). */
-    bucket: z.string().optional(),
+    bucket: z.optional(z.string()),
   }),
   /** Advice that is not an error (large CPFS_ROUTES, unknown CPFS_* variables); log it at cold start. */
   notes: z.array(z.string()),
@@ -144,8 +148,8 @@ export interface LoadConfigOptions {
 type Problem = { field: string; rule: string };
 
 const FcContext = z.looseObject({
-  region: z.string().optional().catch(undefined),
-  function: z.looseObject({ timeout: z.number().positive().optional().catch(undefined) }).optional().catch(undefined),
+  region: z.catch(z.optional(z.string()), undefined),
+  function: z.catch(z.optional(z.looseObject({ timeout: z.catch(z.optional(z.number().check(z.positive())), undefined) })), undefined),
 });
 
 /**
@@ -283,7 +287,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   return deepFreeze(config);
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: string | undefined, fallback: T, field: string, problems: Problem[]): T | undefined {
+function parseWith<T>(schema: z.ZodMiniType<T>, value: string | undefined, fallback: T, field: string, problems: Problem[]): T | undefined {
   if (value === undefined) return fallback;
   const result = schema.safeParse(value);
   if (result.success) return result.data;

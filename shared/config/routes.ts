@@ -1,8 +1,11 @@
 /**
  * The route table (`CPFS_ROUTES` or the file named by `CPFS_ROUTES_FILE`): which OSS key prefixes land in
  * which directory of the file system, and with which conflict policy.
+ *
+ * Written with `zod/mini` (FC bundle size). Mini registers no locale, so every schema whose issue can
+ * become a `ConfigError` problem carries its own message (`error:` or the check's message).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 
 /** Directory rules of CreateDataFlowTask (REFERENCE §1): 1–1023 characters, `/…/`, no `..`. */
@@ -22,23 +25,24 @@ export function directoryPathProblems(path: string): string[] {
   return problems;
 }
 
-const directoryPath = z.string({ error: 'must be a string' }).superRefine((path, ctx) => {
+const directoryPath = z.string({ error: 'must be a string' }).check(z.superRefine((path, ctx) => {
   for (const message of directoryPathProblems(path)) ctx.addIssue({ code: 'custom', message });
-});
+}));
 
 /** One route as written by the user; `conflictPolicy` falls back to `CPFS_CONFLICT_POLICY`. */
 export const RouteInput = z.strictObject({
-  prefix: z.string({ error: 'must be a string (use "" to match every key)' })
-    .max(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`)
+  prefix: z.string({ error: 'must be a string (use "" to match every key)' }).check(
+    z.maxLength(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
     // OSS object names never start with `/`, so such a prefix could never match.
-    .refine((prefix) => !prefix.startsWith('/'), 'must not start with / (OSS keys never do)'),
+    z.refine((prefix) => !prefix.startsWith('/'), 'must not start with / (OSS keys never do)'),
+  ),
   dstDirectory: directoryPath,
-  conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).optional(),
+  conflictPolicy: z.optional(z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` })),
 }, { error: 'each route must be an object {"prefix", "dstDirectory", "conflictPolicy"?}' });
 export type RouteInput = z.infer<typeof RouteInput>;
 
 /** The whole table: a JSON array of routes with distinct prefixes. */
-export const RoutesInput = z.array(RouteInput, { error: 'must be a JSON array of routes' }).superRefine((routes, ctx) => {
+export const RoutesInput = z.array(RouteInput, { error: 'must be a JSON array of routes' }).check(z.superRefine((routes, ctx) => {
   const seen = new Map<string, number>();
   routes.forEach((route, i) => {
     const first = seen.get(route.prefix);
@@ -48,7 +52,7 @@ export const RoutesInput = z.array(RouteInput, { error: 'must be a JSON array of
       seen.set(route.prefix, i);
     }
   });
-});
+}));
 
 /** The names a route may carry, for the "unknown key" problem. */
 export const ROUTE_KEYS = Object.keys(RouteInput.shape);
