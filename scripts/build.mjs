@@ -1,7 +1,7 @@
 // Bundles every deployable entry point with esbuild. Each FC function becomes one self-contained
 // CommonJS file (plus its source map) that needs nothing else at run time.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const entries = [
@@ -34,6 +34,8 @@ for (const entry of entries) {
     logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
   });
+  // The CLI is a `bin`: npm runs it directly, so it must be executable.
+  if (entry.banner) chmodSync(entry.out, 0o755);
 }
 
 // A large route table ships inside the code package (FC caps all environment variables at 4 KB):

@@ -51,6 +51,11 @@ export type RecordOutcome =
       /** stream mode only; absent on a dry run. */
       readonly subTaskId?: string;
       readonly dryRun?: true;
+      /**
+       * Not re-sent in this invocation: DescribeDataFlowSubTasks showed that an earlier invocation of the
+       * same event got this far (see submissionOrder), and the deadline came before the re-send.
+       */
+      readonly earlier?: true;
     }
   | { readonly status: 'ignored'; readonly bucket?: string; readonly key?: string; readonly reason: string }
   | { readonly status: 'duplicate'; readonly bucket: string; readonly key: string; readonly reason: string }
@@ -129,6 +134,8 @@ export interface InvocationContext {
 const LIVE_TASK_STATUSES = new Set(['Pending', 'Executing']);
 /** How often to look at a streaming task that is still Pending (DescribeDataFlowTasks has a 120/60 s quota). */
 const PENDING_POLL_MS = 1000;
+/** Groups larger than this look for an earlier invocation's progress before submitting (see submissionOrder). */
+const RESUME_PROBE_MIN_ITEMS = 64;
 /** Codes meaning "this streaming task cannot take sub-tasks (any more)". */
 const STREAM_TASK_GONE_CODES = new Set(['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']);
 /** Codes meaning "this file system does not do StreamImport" (LINGJUN older than 2.6). */
@@ -269,37 +276,63 @@ interface StreamResult {
 async function submitStream(items: PlannedObject[], deps: IngestDeps, invocation: InvocationContext): Promise<StreamResult> {
   const outcomes: RecordOutcome[] = [];
   const fallBackToBatch: PlannedObject[] = [];
-  for (const group of groupByStreamTask(items)) {
-    if (deps.state.streamImportUnsupported && deps.config.importMode === 'auto') {
-      // An earlier group of this invocation found out: no need to ask again per ConflictPolicy.
+  const groups = groupByStreamTask(items);
+  const ready: Array<{ group: StreamTaskGroup; taskId: string; plan: SubmissionOrder }> = [];
+  // Resolve every group's streaming task at once: on a cold start each may wait for Pending → Executing.
+  const resolutions = await Promise.all(
+    groups.map(async (group): Promise<{ taskId?: string; error?: unknown; skipped?: true }> => {
+      if (deps.state.streamImportUnsupported && deps.config.importMode === 'auto') return { skipped: true };
+      try {
+        const taskId = await resolveStreamTask(group, deps, invocation);
+        return taskId === undefined ? {} : { taskId };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
+  for (const [index, group] of groups.entries()) {
+    const resolution = resolutions[index] ?? {};
+    if (resolution.skipped) {
+      // Known for this instance already: no need to ask again per ConflictPolicy.
       fallBackToBatch.push(...group.items);
       continue;
     }
-    let taskId: string | undefined;
-    try {
-      taskId = await resolveStreamTask(group, deps, invocation);
-    } catch (error) {
+    if (resolution.error !== undefined) {
+      const error = resolution.error;
       const code = codeOf(error);
       if (code !== undefined && STREAM_UNSUPPORTED_CODES.has(code) && deps.config.importMode === 'auto') {
+        if (!deps.state.streamImportUnsupported) {
+          deps.logger.warn('stream.unsupported', { fileSystemId: group.fileSystemId, code, fallback: 'batch Import tasks for the rest of this instance' });
+        }
         deps.state.streamImportUnsupported = true;
-        deps.logger.warn('stream.unsupported', { fileSystemId: group.fileSystemId, code, fallback: 'batch Import tasks for the rest of this instance' });
         fallBackToBatch.push(...group.items);
         continue;
       }
       for (const item of group.items) outcomes.push(failed(item, error));
       continue;
     }
+    const taskId = resolution.taskId;
     if (taskId === undefined) {
       // Dry run with no streaming task yet: the CreateDataFlowTask dry run passed; there is no task to dry-run sub-tasks on.
       for (const item of group.items) outcomes.push(submittedOutcome(item, 'stream', undefined, undefined, true));
       continue;
     }
-    outcomes.push(...(await submitSubTasks(group, taskId, deps, invocation)));
+    ready.push({ group, taskId, plan: await submissionOrder(group, taskId, deps, invocation) });
+  }
+  // Two passes: first what no earlier invocation sent, for every group; then the re-sends (covering rare
+  // holes), which must not take the window from a group that still has objects never sent.
+  for (const pass of ['fresh', 'again'] as const) {
+    for (const { group, taskId, plan } of ready) {
+      const current = deps.state.streamTasks.get(group.groupKey) ?? taskId;
+      outcomes.push(...(await submitSubTasks(group, current, plan[pass], deps, invocation, pass === 'again')));
+    }
   }
   return { outcomes, fallBackToBatch };
 }
 
-function submittedOutcome(item: PlannedObject, mode: 'stream' | 'batch', taskId: string | undefined, subTaskId: string | undefined, dryRun: boolean): RecordOutcome {
+type SubmittedOutcome = Extract<RecordOutcome, { status: 'submitted' }>;
+
+function submittedOutcome(item: PlannedObject, mode: 'stream' | 'batch', taskId: string | undefined, subTaskId: string | undefined, dryRun: boolean): SubmittedOutcome {
   return {
     status: 'submitted',
     bucket: item.record.bucket,
@@ -433,7 +466,14 @@ async function listStreamTasks(group: StreamTaskGroup, deps: IngestDeps, invocat
   return found;
 }
 
-async function submitSubTasks(group: StreamTaskGroup, initialTaskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<RecordOutcome[]> {
+async function submitSubTasks(
+  group: StreamTaskGroup,
+  initialTaskId: string,
+  order: readonly number[],
+  deps: IngestDeps,
+  invocation: InvocationContext,
+  presumedSent = false,
+): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = new Array(group.items.length);
   let taskId = initialTaskId;
   // One re-resolution per group and invocation: a task that vanished is replaced once; if the new one is
@@ -449,7 +489,7 @@ async function submitSubTasks(group: StreamTaskGroup, initialTaskId: string, dep
         return;
       }
       if (deps.now() >= invocation.deadlineMs) {
-        outcomes[index] = deadlineFailure(item);
+        outcomes[index] = presumedSent ? { ...submittedOutcome(item, 'stream', taskId, undefined, false), earlier: true } : deadlineFailure(item);
         return;
       }
       const usedTaskId = taskId;
@@ -499,14 +539,92 @@ async function submitSubTasks(group: StreamTaskGroup, initialTaskId: string, dep
           continue;
         }
         if (code !== undefined && STREAM_TASK_GONE_CODES.has(code)) blocked ??= error;
-        outcomes[index] = failed(item, error);
+        // A re-send of what an earlier invocation already sent: a retryable failure changes nothing.
+        outcomes[index] = presumedSent && isRetryableError(error) ? { ...submittedOutcome(item, 'stream', usedTaskId, undefined, false), earlier: true } : failed(item, error);
         return;
       }
     }
   };
 
-  await runPool(group.items.length, deps.config.maxConcurrency, submitOne);
-  return outcomes;
+  await runPool(order.length, deps.config.maxConcurrency, (position) => submitOne(order[position] as number));
+  return order.map((index) => outcomes[index] as RecordOutcome);
+}
+
+/**
+ * The order in which a group's items are submitted: from where an earlier invocation of the same event
+ * stopped, then wrapping around to the start.
+ *
+ * Why: a batch larger than one invocation can submit (about timeout × CPFS_SUBTASK_RATE) is finished by
+ * FC's replays. A warm instance skips what it already sent (InstanceState); a replay on a **cold**
+ * instance would re-send every earlier item first — harmless thanks to the ClientTokens, but each re-send
+ * costs a slot of the 100/s CreateDataFlowSubTask quota, so it would never get further than the first
+ * invocation did. Earlier invocations submit in this same order, so what exists is (nearly) a prefix: a
+ * binary search with DescribeDataFlowSubTasks (its own quota, a handful of calls) finds where it ends.
+ * Items before that point are not skipped, only moved to the end: an item that failed there (a hole in
+ * the prefix) is still re-sent when time allows. What the deadline leaves of them is reported as
+ * submitted by an earlier invocation (`earlier: true`), not as a retryable failure — otherwise a big batch
+ * would be replayed until FC gives up. The cost: a hole that is not re-sent in time is left to the
+ * reconcile sweep (functions/reconcile), which imports objects missing from the file system.
+ * Only done for groups of more than RESUME_PROBE_MIN_ITEMS items that this instance has not sent yet:
+ * a cold first invocation pays one DescribeDataFlowSubTasks call per such group to find nothing.
+ */
+interface SubmissionOrder {
+  /** Indexes into the group's items that no earlier invocation sent (as far as the probe can tell). */
+  readonly fresh: number[];
+  /** Indexes an earlier invocation already sent: re-sent after every group's fresh items. */
+  readonly again: number[];
+}
+
+async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<SubmissionOrder> {
+  const count = group.items.length;
+  const identity = Array.from({ length: count }, (_, index) => index);
+  // Small groups go out in a few waves of `maxConcurrency` calls: nothing to gain from looking first.
+  const small = count <= RESUME_PROBE_MIN_ITEMS;
+  const first = group.items[0];
+  if (small || deps.config.dryRun || first === undefined || deps.state.submittedSubTask(subTaskClientTokenFor(first, taskId)) !== undefined) {
+    return { fresh: identity, again: [] };
+  }
+  const exists = async (index: number): Promise<boolean> => {
+    const item = group.items[index] as PlannedObject;
+    try {
+      const page = await deps.api.describeDataFlowSubTasks(
+        {
+          FileSystemId: item.fileSystemId,
+          Filters: [
+            { Key: 'DataFlowTaskIds', Value: taskId },
+            { Key: 'SrcFilePath', Value: item.srcFilePath },
+          ],
+          MaxResults: 20,
+        },
+        { deadlineMs: invocation.deadlineMs },
+      );
+      return (page.DataFlowSubTask?.DataFlowSubTask ?? []).some(
+        (sub) => sub.DataFlowTaskId === taskId && sub.SrcFilePath === item.srcFilePath && sub.DstFilePath === item.dstFilePath,
+      );
+    } catch {
+      return false; // unknown: start earlier, which only costs re-sends
+    }
+  };
+  if (!(await exists(0))) return { fresh: identity, again: [] };
+  // Galloping then binary search for the first missing item. Invariant: exists(low); high === count, or
+  // !exists(high). The last item is probed too before the group counts as complete.
+  let low = 0;
+  let high = Math.min(1, count - 1);
+  while (high > low) {
+    if (!(await exists(high))) break;
+    low = high;
+    high = Math.min(count - 1, high * 2);
+  }
+  if (high === low) high = count;
+  while (high < count && high - low > 1) {
+    const middle = low + Math.floor((high - low) / 2);
+    if (await exists(middle)) low = middle;
+    else high = middle;
+  }
+  // Submissions run `maxConcurrency` at a time, so the prefix may end ragged: resume that far before.
+  const start = high >= count ? count : Math.max(0, high - deps.config.maxConcurrency);
+  deps.logger.info('stream.resume', { taskId, items: count, resumeAt: start });
+  return { fresh: identity.slice(start), again: identity.slice(0, start) };
 }
 
 // ---------------------------------------------------------------------------------------------------

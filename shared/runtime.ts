@@ -16,6 +16,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly api: NasClient;
   readonly state: InstanceState;
+  /** The process clock (ms since epoch): the NAS client's and the invocation deadline's. */
+  readonly now: () => number;
   /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
   useContext(context: unknown): void;
 }
@@ -57,6 +59,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
     api,
     state: new InstanceState(),
+    now: options.now ?? Date.now,
     useContext(next: unknown) {
       context = next;
     },
@@ -88,11 +91,11 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
 }
 
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */
-export async function runIngestInvocation(runtime: Runtime, event: unknown, context: unknown, startMs = Date.now()): Promise<IngestReport> {
+export async function runIngestInvocation(runtime: Runtime, event: unknown, context: unknown, startMs = runtime.now()): Promise<IngestReport> {
   runtime.useContext(context);
   const requestId = typeof context === 'object' && context !== null ? (context as { requestId?: unknown }).requestId : undefined;
   const logger = typeof requestId === 'string' ? runtime.logger.child({ requestId }) : runtime.logger;
-  return ingest(event, { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: Date.now }, {
+  return ingest(event, { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now }, {
     deadlineMs: invocationDeadline(startMs, runtime.config, context),
   });
 }

@@ -185,7 +185,7 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
   // token and quota like a new one. When a batch holds more records than one invocation can submit
   // (window × ~95/s), every cold replay spends its whole window re-sending the same first records and the
   // rest is never submitted — FC gives up after its retries. See the report for the suggested fix.
-  it.fails('the deadline arrives mid-batch and FC replays land on new (cold) instances: the batch still completes', async (context) => {
+  it('the deadline arrives mid-batch and FC replays land on new (cold) instances: the batch still completes', async (context) => {
     const w = await newWorld(context, { objects: 200 });
     const run = await w.runLikeFc({ functionTimeoutSeconds: 2, maxInvocations: 5, instances: 'cold' });
     expectExactlyOnce(w, run);
@@ -195,7 +195,7 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
   // NAS client only; runIngestInvocation gives ingest `now: Date.now` (and defaults startMs to Date.now()),
   // so the deadline is checked on two clocks. With a clock behind the wall clock, ingest believes the
   // deadline has passed and gives up without submitting anything. See the report for the suggested fix.
-  it.fails('an injected runtime clock is the clock of the invocation deadline', async (context) => {
+  it('an injected runtime clock is the clock of the invocation deadline', async (context) => {
     const w = await newWorld(context, { objects: 10 });
     const skewMs = 10 * 60_000; // within the ±15 min the signature allows
     const now = (): number => Date.now() - skewMs;

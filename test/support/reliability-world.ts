@@ -408,6 +408,7 @@ export function withNasClientOptions(runtime: Runtime, options: Partial<NasClien
     config: runtime.config,
     logger: runtime.logger,
     state: runtime.state,
+    now: runtime.now,
     api,
     useContext(next: unknown) {
       context = next;

@@ -301,13 +301,15 @@ describe('ingest — stream mode', () => {
     ]);
     expect(imports.every((t) => t.CreateDirIfNotExist === undefined)).toBe(true);
 
-    expect(api.count('DescribeDataFlowTasks')).toBe(1);
+    // The groups' streaming tasks are resolved concurrently: each of the two policies asked once.
+    expect(api.count('DescribeDataFlowTasks')).toBe(2);
     const streamCreates = () => api.calls.filter((c) => c.operation === 'CreateDataFlowTask' && (c.params as { TaskAction: string }).TaskAction === 'StreamImport').length;
     const before = streamCreates();
     const next = await ingest(payload(events('in/keep/4.bin')), deps, invocation);
     expect(next.mode).toBe('batch');
+    expect(before).toBe(2);
     expect(streamCreates()).toBe(before);
-    expect(api.count('DescribeDataFlowTasks')).toBe(1);
+    expect(api.count('DescribeDataFlowTasks')).toBe(2);
   });
 
   it('does not fall back in stream mode: the records fail permanently', async () => {
