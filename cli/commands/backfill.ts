@@ -1,0 +1,192 @@
+/**
+ * `cpfs-ingest backfill --prefix P …`: lists OSS_BUCKET page by page and submits what it finds through the
+ * function's own planning and submission path (shared/backfill.ts → `ingestRecords`), resumable from a
+ * checkpoint file. SIGINT finishes the page in flight, saves the checkpoint and exits 130; a second SIGINT
+ * exits at once (the checkpoint of the last finished page is already on disk).
+ */
+import { backfill, ossPageLister, type BackfillProgress, type BackfillSummary, type BackfillTotals } from '../../shared/backfill.js';
+import { MAX_PAGE_SIZE } from '../../shared/oss/listing.js';
+import { COMMON_HELP, durationFlag, intFlag, parseCommandArgs, timeFlag, UsageError } from '../args.js';
+import { fileCheckpointStore } from '../checkpoint-file.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { formatCount, println, printJson, type CliIo } from '../io.js';
+import { cliConfig, cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
+
+export const BACKFILL_HELP = `Usage: cpfs-ingest backfill --prefix P [--prefix P2 ...] [--since TIME] [--checkpoint FILE] [options]
+
+Lists the bucket OSS_BUCKET under each prefix (ListObjectsV2 through OSS's S3 API, one page at a time) and
+submits every object found exactly as the function submits events: same routing, path rules, ClientTokens,
+stream or batch mode. Re-running is harmless: repeated submissions are replays of the same ClientTokens.
+
+Options:
+  --prefix P          OSS key prefix to list, from the bucket root ("" = the whole bucket); repeatable
+  --since TIME        only objects modified since TIME: ISO 8601 (2024-07-01T00:00:00Z) or an age (30m, 12h, 7d)
+  --checkpoint FILE   resume from FILE if it exists; after every fully submitted page, the position is saved
+                      there (atomically). Without it an interrupted backfill starts over.
+  --page-size N       keys per listing page and per submission, 1-1000 (default 1000)
+  --max-retries N     retry rounds for records that fail retryably, per page (default 3); if some still fail,
+                      the backfill stops before that page (exit 3) and a re-run starts with it
+  --max-duration D    stop (and save) after D (e.g. 45m), exit 3; default: run to the end
+Progress goes to stderr (a bar on a terminal, a line per page otherwise); rejected and failed keys and
+the summary to stdout. Ctrl-C: finish the current page, save the checkpoint, exit 130.
+${COMMON_HELP}
+
+${EXIT_CODES_HELP}
+  (backfill: 1 when some keys were rejected or failed for good; 3 when it stopped early for retryable
+   failures, a listing error or --max-duration)`;
+
+export async function runBackfill(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    prefix: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    checkpoint: { type: 'string' },
+    'page-size': { type: 'string' },
+    'max-retries': { type: 'string' },
+    'max-duration': { type: 'string' },
+  });
+  if (values.help) {
+    println(io, BACKFILL_HELP);
+    return EXIT.OK;
+  }
+  const prefixes = values.prefix ?? [];
+  if (prefixes.length === 0) throw new UsageError('--prefix is required (use --prefix "" for the whole bucket)');
+  const startMs = io.now();
+  const since = values.since === undefined ? undefined : timeFlag('since', values.since, startMs);
+  const pageSize = intFlag('page-size', values['page-size'], MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+  const maxRetries = intFlag('max-retries', values['max-retries'], 3, 0, 20);
+  const deadlineMs = values['max-duration'] === undefined ? undefined : startMs + durationFlag('max-duration', values['max-duration']);
+
+  const env = cliEnv(io, values);
+  const config = cliConfig(env, ['OSS_BUCKET']);
+  const bucket = config.bucket as string;
+  const runtime = cliRuntime(io, env, values.verbose);
+  const client = cliListingClient(config, env);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const stopListening = io.onInterrupt(() => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      io.stderr.write('\ninterrupt: finishing the page in flight, then saving the checkpoint (Ctrl-C again to stop at once)\n');
+      controller.abort(new Error('interrupted'));
+    } else {
+      io.stderr.write('stopped; the checkpoint holds the last fully submitted page\n');
+      process.exit(EXIT.INTERRUPTED);
+    }
+  });
+  const progress = progressPrinter(io, values.json ?? false, prefixes.length);
+
+  let summary: BackfillSummary;
+  try {
+    summary = await backfill({
+      bucket,
+      ...(config.region !== undefined ? { region: config.region } : {}),
+      prefixes,
+      ...(since !== undefined ? { since } : {}),
+      list: ossPageLister({ client, bucket, pageSize }),
+      deps: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: io.now },
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(values.checkpoint !== undefined ? { checkpoint: fileCheckpointStore(values.checkpoint) } : {}),
+      signal: controller.signal,
+      maxRetries,
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    progress.done();
+    stopListening();
+    runtime.api.close();
+    client.destroy();
+  }
+
+  const problems = summary.overall.rejected + summary.overall.failed;
+  if (values.json) {
+    printJson(io, { bucket, prefixes, since: since?.toISOString(), checkpointFile: values.checkpoint, ...summary });
+  } else {
+    printSummary(io, summary, values.checkpoint);
+  }
+  switch (summary.status) {
+    case 'complete':
+      return problems > 0 ? EXIT.FAILED : EXIT.OK;
+    case 'interrupted':
+      return EXIT.INTERRUPTED;
+    case 'error':
+      return summary.error?.retryable === false ? EXIT.FAILED : EXIT.RETRYABLE;
+    default:
+      return EXIT.RETRYABLE;
+  }
+}
+
+function totalsLine(t: BackfillTotals): string {
+  const parts = [`${formatCount(t.listed)} listed`, `${formatCount(t.submitted)} submitted`];
+  if (t.rejected > 0) parts.push(`${formatCount(t.rejected)} rejected`);
+  if (t.failed > 0) parts.push(`${formatCount(t.failed)} failed`);
+  if (t.duplicate + t.ignored > 0) parts.push(`${formatCount(t.duplicate + t.ignored)} not needed`);
+  if (t.skippedNotModifiedSince > 0) parts.push(`${formatCount(t.skippedNotModifiedSince)} older than --since`);
+  return parts.join(', ');
+}
+
+/** Rejected / failed keys printed as they happen; the counts stay complete. */
+const MAX_PRINTED_KEYS = 200;
+
+/** Progress on stderr (a redrawn bar on a terminal, a line per page otherwise); bad keys on stdout. */
+function progressPrinter(io: CliIo, json: boolean, prefixCount: number) {
+  const tty = io.stderr.isTTY === true;
+  let printedKeys = 0;
+  let prefixIndex = 0;
+  let pages = 0;
+  let barShown = false;
+  const clearBar = () => {
+    if (barShown) io.stderr.write('\r\x1b[K');
+    barShown = false;
+  };
+  const onProgress = (event: BackfillProgress): void => {
+    if (event.type === 'page') {
+      pages += 1;
+      if (!json) {
+        for (const record of event.reported) {
+          printedKeys += 1;
+          if (printedKeys > MAX_PRINTED_KEYS) continue;
+          clearBar();
+          println(io, record.status === 'rejected' ? `rejected  ${record.key}  ${record.kind}: ${record.reason}` : `failed    ${record.key}  ${record.code}: ${record.message}`);
+          if (printedKeys === MAX_PRINTED_KEYS) println(io, `… further rejected/failed keys are counted but not printed (--json lists up to 1,000)`);
+        }
+      }
+      if (tty) {
+        const width = 20;
+        const filled = Math.round((prefixIndex / prefixCount) * width);
+        io.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] prefix ${prefixIndex + 1}/${prefixCount} ${JSON.stringify(event.prefix)} page ${pages}: ${totalsLine(event.overall)}`);
+        barShown = true;
+      } else {
+        io.stderr.write(`page ${pages} (prefix ${JSON.stringify(event.prefix)}): ${totalsLine(event.page)}; total ${totalsLine(event.overall)}\n`);
+      }
+    } else if (event.type === 'retry') {
+      clearBar();
+      io.stderr.write(`retry ${event.round}: ${formatCount(event.records)} record(s) failed retryably (${event.firstCode}); again in ${event.delayMs} ms\n`);
+    } else {
+      prefixIndex += 1;
+      clearBar();
+      io.stderr.write(`prefix ${JSON.stringify(event.prefix)} done\n`);
+    }
+  };
+  return { onProgress, done: clearBar };
+}
+
+function printSummary(io: CliIo, summary: BackfillSummary, checkpointFile: string | undefined): void {
+  const { checkpoint } = summary;
+  const headline: Record<BackfillSummary['status'], string> = {
+    complete: summary.alreadyComplete ? 'already complete (the checkpoint says so; delete it to run again)' : 'complete',
+    deadline: 'stopped at --max-duration',
+    interrupted: 'interrupted',
+    'retryable-failures': `stopped: ${formatCount(summary.pendingRetryable)} record(s) still failed retryably after the retries`,
+    error: 'stopped by an error',
+  };
+  println(io, `backfill ${headline[summary.status]}`);
+  println(io, `  this run   ${formatCount(summary.run.pages)} page(s): ${totalsLine(summary.run)}`);
+  println(io, `  overall    ${formatCount(summary.overall.pages)} page(s): ${totalsLine(summary.overall)}`);
+  if (summary.error !== undefined) println(io, `  error      ${summary.error.code}: ${summary.error.message}`);
+  if (summary.status !== 'complete') {
+    const where = checkpoint.prefixIndex < checkpoint.prefixes.length
+      ? `prefix ${JSON.stringify(checkpoint.prefixes[checkpoint.prefixIndex])}${checkpoint.startAfter !== undefined ? ` after ${JSON.stringify(checkpoint.startAfter)}` : ' from its start'}`
+      : 'the end';
+    println(io, checkpointFile !== undefined ? `  resume     run the same command again: it continues at ${where} (${checkpointFile})` : `  resume     no --checkpoint: a re-run starts over (harmless, but it lists everything again)`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * FC 3.0 handler (nodejs20) of the reconcile function, run by a timer: sweeps the bucket for objects whose
+ * event was missed and submits them (functions/reconcile/reconcile.ts). Glue only; wiring built once per
+ * instance.
+ */
+import { createListingClient, ossPageLister } from '../../shared/backfill.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
+import { createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
+import { ossStateStore } from './oss-state-store.js';
+import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
+
+/** Thrown so that FC records the run as failed (and sends it to the failure destination). */
+export class ReconcileIncompleteError extends Error {
+  constructor(readonly report: ReconcileReport) {
+    super(`reconcile stopped (${report.status})${report.error ? `: ${report.error.code}: ${report.error.message}` : ''}; the next run resumes from the saved state`);
+    this.name = 'ReconcileIncompleteError';
+  }
+}
+
+/** The STS credentials rotate: have the S3 client ask again every few minutes. */
+const CREDENTIALS_REFRESH_MS = 10 * 60_000;
+
+let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'>; setContext(context: unknown): void } | undefined;
+
+function wire(context: unknown) {
+  const env = process.env;
+  // Fails with every problem at once, the missing bucket included.
+  loadConfig(env, { fcContext: context, codeDir: __dirname, require: ['OSS_BUCKET'] });
+  const runtime = createRuntime({ env, fcContext: context, codeDir: __dirname });
+  let current: unknown = context;
+  const credentials = chain(() => fromFcContext(current)(), fromEnv(env));
+  const client = createListingClient(runtime.config, async () => ({ ...(await credentials()), expiration: new Date(Date.now() + CREDENTIALS_REFRESH_MS) }), { internal: true });
+  const bucket = runtime.config.bucket as string;
+  return {
+    runtime,
+    deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }) },
+    setContext(next: unknown) {
+      current = next;
+    },
+  };
+}
+
+export const handler = async (_event: unknown, context: unknown): Promise<ReconcileReport> => {
+  const startMs = Date.now();
+  wiring ??= wire(context);
+  wiring.setContext(context);
+  wiring.runtime.useContext(context);
+  const { runtime } = wiring;
+  const report = await runReconcile(
+    { ...wiring.deps, ingest: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: Date.now } },
+    { deadlineMs: invocationDeadline(startMs, runtime.config, context) },
+  );
+  if (report.status === 'error' || report.status === 'retryable-failures') throw new ReconcileIncompleteError(report);
+  return report;
+};

@@ -1,0 +1,144 @@
+/**
+ * The reconcile use case: on each timer tick, sweep the configured prefixes for objects modified since the
+ * last complete sweep (minus a safety margin) and submit them through the backfill core — which submits them
+ * exactly as events are submitted, so an object whose event did arrive is a ClientToken replay, not a second
+ * import. A sweep that meets the function's deadline is resumed by the next tick from its checkpoint.
+ *
+ * Prefixes: CPFS_RECONCILE_PREFIXES, else every route prefix, else the SourceStoragePath prefix — narrowed to
+ * SourceStoragePath (a route prefix `""` under SourceStoragePath `/data/` lists `data/` only) and without
+ * prefixes that another one already covers.
+ */
+import {
+  backfill,
+  checkpointMatches,
+  initialCheckpoint,
+  type BackfillSummary,
+  type PageLister,
+  type ReportedRecord,
+} from '../../shared/backfill.js';
+import { CONFIG_DEFAULTS, type Config } from '../../shared/config/load-config.js';
+import { ConfigError } from '../../shared/errors.js';
+import type { IngestDeps } from '../../shared/ingest.js';
+import { sourceKeyPrefix } from '../../shared/planning/index.js';
+import { STATE_PREFIX, type ReconcileState, type ReconcileStateStore } from './state.js';
+
+export interface ReconcileDeps {
+  readonly ingest: IngestDeps;
+  readonly list: PageLister;
+  readonly store: ReconcileStateStore;
+}
+
+export interface ReconcileReport {
+  readonly status: BackfillSummary['status'];
+  readonly bucket: string;
+  readonly prefixes: readonly string[];
+  /** The sweep this run worked on. */
+  readonly sweep: { readonly startedAt: string; readonly since: string; readonly resumed: boolean; readonly complete: boolean };
+  /** The watermark after this run. */
+  readonly watermark?: string;
+  readonly run: BackfillSummary['run'];
+  readonly overall: BackfillSummary['overall'];
+  readonly pendingRetryable: number;
+  /** The first rejected / failed records of this run. */
+  readonly reported: readonly ReportedRecord[];
+  readonly error?: BackfillSummary['error'];
+}
+
+/** How many rejected / failed records the report (the FC result, which has a size limit) carries. */
+const REPORTED_IN_RESULT = 100;
+/** Save the sweep's checkpoint at most this often (each save is a PutObject); the end state is always saved. */
+const CHECKPOINT_INTERVAL_MS = 30_000;
+
+/** The prefixes a sweep lists (see the module comment). */
+export function reconcilePrefixes(config: Pick<Config, 'reconcilePrefixes' | 'routes' | 'sourceStoragePath'>): string[] {
+  const root = sourceKeyPrefix(config.sourceStoragePath);
+  const wanted = config.reconcilePrefixes ?? (config.routes.length > 0 ? config.routes.map((r) => r.prefix) : [root]);
+  // A prefix that SourceStoragePath lies under (e.g. "") would list keys the data flow cannot see.
+  const narrowed = [...new Set(wanted.map((prefix) => (root.startsWith(prefix) ? root : prefix)))].sort();
+  return narrowed.filter((prefix, i) => !narrowed.some((other, j) => j !== i && other !== prefix && prefix.startsWith(other)));
+}
+
+/**
+ * Runs one reconcile invocation: loads the state, resumes or starts a sweep, runs the backfill core until
+ * done or the deadline, saves the state. Throws only when the state cannot be loaded or the configuration
+ * lacks the bucket; everything else is in the report.
+ */
+export async function runReconcile(deps: ReconcileDeps, invocation: { readonly deadlineMs: number }): Promise<ReconcileReport> {
+  const { config, now, logger } = deps.ingest;
+  const bucket = config.bucket;
+  if (bucket === undefined) throw new ConfigError([{ field: 'OSS_BUCKET', rule: 'is required by the reconcile function' }]);
+  const prefixes = reconcilePrefixes(config);
+  const marginMs = (config.reconcileSafetyMarginSeconds ?? CONFIG_DEFAULTS.reconcileSafetyMarginSeconds) * 1000;
+
+  let state: ReconcileState = (await deps.store.load()) ?? { version: 1, bucket };
+  if (state.bucket !== bucket) {
+    logger.warn('reconcile.state.other-bucket', { stateBucket: state.bucket, bucket });
+    state = { version: 1, bucket };
+  }
+  let sweep = state.sweep;
+  if (sweep !== undefined && !checkpointMatches(sweep.checkpoint, bucket, prefixes, new Date(sweep.since))) {
+    // The prefixes changed since the sweep began: start a new one (with the same `since`, so nothing is missed).
+    logger.warn('reconcile.sweep.restarted', { reason: 'prefixes changed', previous: sweep.checkpoint.prefixes, prefixes });
+    sweep = { startedAt: sweep.startedAt, since: sweep.since, checkpoint: initialCheckpoint(bucket, prefixes, new Date(sweep.since), new Date(now())) };
+  }
+  const resumed = sweep !== undefined;
+  if (sweep === undefined) {
+    const startedMs = now();
+    // First run: no watermark yet. Look back one margin; older history is `cpfs-ingest backfill`'s job.
+    const baseMs = state.watermark !== undefined ? Date.parse(state.watermark) : startedMs;
+    const since = new Date(baseMs - marginMs);
+    sweep = { startedAt: new Date(startedMs).toISOString(), since: since.toISOString(), checkpoint: initialCheckpoint(bucket, prefixes, since, new Date(startedMs)) };
+  }
+  const current = sweep;
+  logger.info('reconcile.sweep', { resumed, startedAt: current.startedAt, since: current.since, prefixes });
+
+  const summary = await backfill({
+    bucket,
+    ...(config.region !== undefined ? { region: config.region } : {}),
+    prefixes,
+    since: new Date(current.since),
+    list: deps.list,
+    deps: deps.ingest,
+    deadlineMs: invocation.deadlineMs,
+    checkpoint: {
+      load: async () => current.checkpoint,
+      save: async (checkpoint) => {
+        current.checkpoint = checkpoint;
+        await deps.store.save({ ...state, sweep: current });
+      },
+    },
+    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+    maxRetries: 2,
+    exclude: (key) => key.startsWith(STATE_PREFIX),
+  });
+
+  const complete = summary.status === 'complete';
+  const lastRun = {
+    at: new Date(now()).toISOString(),
+    status: summary.status,
+    listed: summary.run.listed,
+    submitted: summary.run.submitted,
+    rejected: summary.run.rejected,
+    failed: summary.run.failed,
+  };
+  const { sweep: _previous, ...rest } = state;
+  const next: ReconcileState = complete
+    ? { ...rest, watermark: current.startedAt, lastRun }
+    : { ...rest, sweep: { ...current, checkpoint: summary.checkpoint }, lastRun };
+  await deps.store.save(next);
+
+  const report: ReconcileReport = {
+    status: summary.status,
+    bucket,
+    prefixes,
+    sweep: { startedAt: current.startedAt, since: current.since, resumed, complete },
+    ...(next.watermark !== undefined ? { watermark: next.watermark } : {}),
+    run: summary.run,
+    overall: summary.overall,
+    pendingRetryable: summary.pendingRetryable,
+    reported: summary.reported.slice(0, REPORTED_IN_RESULT),
+    ...(summary.error !== undefined ? { error: summary.error } : {}),
+  };
+  logger.info('reconcile.summary', { status: report.status, complete, ...report.run, pendingRetryable: report.pendingRetryable });
+  return report;
+}
