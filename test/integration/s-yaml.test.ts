@@ -4,7 +4,8 @@
  * test/support/s-yaml-render.ts), then every fc3 resource is validated against the fc3 component's JSON
  * schema (vendored at ../shared/vendor/fc3-schema.json beside the clone) and against our own rules: event
  * names, filters, timeout vs batch window, async failure destination, environment variables (accepted by
- * the real config loader), handler bundles, and a RAM policy that covers exactly what the code calls.
+ * the real config loader), handler bundles, and a RAM policy that covers exactly what the code of each
+ * function calls (both functions share one role, so the policy is the union of their needs).
  *
  * The bundle checks read dist/: the suite runs after `npm run build` (`npm test` does both).
  */
@@ -13,10 +14,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { STATE_KEY } from '../../functions/reconcile/state.js';
 import { CONFIG_DEFAULTS, CONFIG_VARIABLES, SUBTASK_QUOTA_PER_SECOND, loadConfig } from '../../shared/config/load-config.js';
 import {
   RECONCILE_VARIABLES,
   REQUIRED_OSS_EVENTS,
+  SHARED_REQUIRED_VARIABLES,
   actionsCalledByBundle,
   checkAsyncInvokeConfig,
   checkBatchTrigger,
@@ -24,6 +27,7 @@ import {
   checkHandlerBundle,
   checkOssTrigger,
   checkRamPolicy,
+  checkRequiredVariables,
   checkTimeout,
   checkTimerTrigger,
   createFc3Validator,
@@ -101,27 +105,39 @@ function timeoutInputs(props: FunctionProps, recordsPerInvocation: number) {
   };
 }
 
-/** What the deployment needs from RAM, derived from the rendered file (not from the policy). */
-function expectedGrants(spec: RenderedSpec): Grant[] {
-  const ingest = functionProps(spec, 'ossStreamImport');
-  const region = ingest.region;
-  const fileSystemId = z.string().parse(ingest.environmentVariables['CPFS_FILE_SYSTEM_ID']);
-  const nas = `acs:nas:${region}:${RENDER_ACCOUNT_ID}:filesystem/${fileSystemId}`;
-  const destinations = new Set(FUNCTIONS.map((f) => {
-    const config = z.object({ destinationConfig: z.object({ onFailure: z.object({ destination: z.string() }) }) });
-    return config.parse(functionProps(spec, f.resource).asyncInvokeConfig).destinationConfig.onFailure.destination;
-  }));
-  const logs = new Set(FUNCTIONS.map((f) => {
-    const { project, logstore } = functionProps(spec, f.resource).logConfig;
-    return `acs:log:${region}:${RENDER_ACCOUNT_ID}:project/${project}/logstore/${logstore}`;
-  }));
-  return [
+type FunctionResource = (typeof FUNCTIONS)[number]['resource'];
+
+/**
+ * What one function needs from RAM, derived from the rendered file (not from the policy). reconcile also
+ * lists the bucket and reads/replaces its state object — that one key only (STATE_KEY, from its code).
+ */
+function expectedGrantsOf(spec: RenderedSpec, fn: FunctionResource): Grant[] {
+  const props = functionProps(spec, fn);
+  const fileSystemId = z.string().parse(props.environmentVariables['CPFS_FILE_SYSTEM_ID']);
+  const nas = `acs:nas:${props.region}:${RENDER_ACCOUNT_ID}:filesystem/${fileSystemId}`;
+  const destination = z.object({ destinationConfig: z.object({ onFailure: z.object({ destination: z.string() }) }) })
+    .parse(props.asyncInvokeConfig).destinationConfig.onFailure.destination;
+  const { project, logstore } = props.logConfig;
+  const bucket = `acs:oss:*:${RENDER_ACCOUNT_ID}:${stringVar(spec, 'bucket')}`;
+  const common: Grant[] = [
     ...['CreateDataFlowTask', 'CreateDataFlowSubTask', 'DescribeDataFlowTasks', 'DescribeDataFlowSubTasks', 'DescribeDataFlows']
       .map((action) => ({ action: `nas:${action}`, resource: nas })),
-    { action: 'oss:ListObjects', resource: `acs:oss:*:${RENDER_ACCOUNT_ID}:${stringVar(spec, 'bucket')}` },
-    ...[...destinations].map((resource) => ({ action: 'mns:SendMessage', resource })),
-    ...[...logs].map((resource) => ({ action: 'log:PostLogStoreLogs', resource })),
+    { action: 'mns:SendMessage', resource: destination },
+    { action: 'log:PostLogStoreLogs', resource: `acs:log:${props.region}:${RENDER_ACCOUNT_ID}:project/${project}/logstore/${logstore}` },
   ];
+  if (fn === 'ossStreamImport') return common;
+  return [
+    ...common,
+    { action: 'oss:ListObjects', resource: bucket },
+    { action: 'oss:GetObject', resource: `${bucket}/${STATE_KEY}` },
+    { action: 'oss:PutObject', resource: `${bucket}/${STATE_KEY}` },
+  ];
+}
+
+/** Both functions run with one role (asserted below), so its policy must grant the union of their needs. */
+function expectedGrants(spec: RenderedSpec): Grant[] {
+  const unique = new Map(FUNCTIONS.flatMap((f) => expectedGrantsOf(spec, f.resource)).map((g) => [`${g.action} on ${g.resource}`, g]));
+  return [...unique.values()];
 }
 
 /** Values for the `<name>` placeholders of deploy/ram-policy.json, taken from the rendered file. */
@@ -161,6 +177,8 @@ describe('s.yaml rendered offline by `s preview -o json`', () => {
       for (const fn of FUNCTIONS) expect(spec.resources[fn.resource]?.component).toBe('fc3');
     }
     expect(functionProps(ossMode, 'ossStreamImport').role).toBe(`acs:ram::${RENDER_ACCOUNT_ID}:role/cpfs-ingest-fc`);
+    // One role for both: deploy/ram-policy.json is that role's policy (the union of both functions' needs).
+    expect(functionProps(ossMode, 'reconcile').role).toBe(functionProps(ossMode, 'ossStreamImport').role);
   });
 
   it('validates every resource against the fc3 schema, trigger configs by their type, with no unknown key', () => {
@@ -244,7 +262,9 @@ describe('s.yaml rendered offline by `s preview -o json`', () => {
     for (const [mode, spec] of modes()) {
       const ingest = functionProps(spec, 'ossStreamImport');
       const reconcile = functionProps(spec, 'reconcile');
-      expect(checkEnvironment(ingest.environmentVariables, functionVariables), mode).toEqual([]);
+      // reconcile-only variables have no business in the ingest function's 4 KB.
+      const ingestVariables = functionVariables.filter((name) => !(RECONCILE_VARIABLES as readonly string[]).includes(name));
+      expect(checkEnvironment(ingest.environmentVariables, ingestVariables), mode).toEqual([]);
       expect(checkEnvironment(reconcile.environmentVariables, [...functionVariables, ...RECONCILE_VARIABLES]), mode).toEqual([]);
 
       const ingestConfig = loadConfig({ ...ingest.environmentVariables, FC_REGION: ingest.region });
@@ -257,6 +277,22 @@ describe('s.yaml rendered offline by `s preview -o json`', () => {
     const config = loadConfig({ ...functionProps(ossMode, 'ossStreamImport').environmentVariables, FC_REGION: 'cn-shanghai' });
     expect(config.routes).toHaveLength(3);
     expect(config.sourceStoragePath).toBe('/incoming/');
+  });
+
+  it('passes the bucket (OSS_BUCKET) to both functions: ingest rejects records of any other bucket', () => {
+    for (const [mode, spec] of modes()) {
+      for (const fn of FUNCTIONS) {
+        const env = functionProps(spec, fn.resource).environmentVariables;
+        expect(checkRequiredVariables(env, SHARED_REQUIRED_VARIABLES), `${mode}/${fn.resource}`).toEqual([]);
+        expect(env['OSS_BUCKET'], `${mode}/${fn.resource}`).toBe(REQUIRED_ENV.OSS_BUCKET);
+      }
+      const ingest = functionProps(spec, 'ossStreamImport');
+      const config = loadConfig({ ...ingest.environmentVariables, FC_REGION: ingest.region });
+      expect(config.planning.bucket, mode).toBe(REQUIRED_ENV.OSS_BUCKET);
+    }
+    const { OSS_BUCKET: _dropped, ...withoutBucket } = functionProps(ossMode, 'ossStreamImport').environmentVariables;
+    expect(checkRequiredVariables(withoutBucket, SHARED_REQUIRED_VARIABLES)).toEqual(['environmentVariables.OSS_BUCKET: missing or empty']);
+    expect(checkRequiredVariables({ ...withoutBucket, OSS_BUCKET: ' ' }, ['OSS_BUCKET'])).toHaveLength(1);
   });
 
   it('derives the NAS (public) and OSS (internal) endpoints from the region', () => {
@@ -277,13 +313,22 @@ describe('deploy/ram-policy.json', () => {
     }
   });
 
-  it('covers every action the bundled code of each function calls', () => {
-    const granted = new Set(expectedGrants(ossMode).map((g) => g.action));
+  it('covers every action the bundled code of each function calls, and each function needs what it is granted', () => {
     for (const fn of FUNCTIONS) {
+      const granted = new Set(expectedGrantsOf(ossMode, fn.resource).map((g) => g.action));
       const { actions, sources } = actionsCalledByBundle(resolve(REPO_ROOT, fn.dist, 'index.js'));
       expect(sources.length, fn.dist).toBeGreaterThan(0);
       expect([...actions].filter((action) => !granted.has(action)), fn.dist).toEqual([]);
+      // The other way round for OSS (NAS calls hide behind the DataFlowApi port and are always granted):
+      // an OSS grant nothing in the bundle uses is a stale grant.
+      expect([...granted].filter((action) => action.startsWith('oss:') && !actions.has(action)), fn.dist).toEqual([]);
     }
+  });
+
+  it('gives reconcile object access to its state object only', () => {
+    const state = expectedGrantsOf(ossMode, 'reconcile').filter((g) => g.action === 'oss:GetObject' || g.action === 'oss:PutObject');
+    expect(state.map((g) => g.action).sort()).toEqual(['oss:GetObject', 'oss:PutObject']);
+    for (const grant of state) expect(grant.resource).toBe(`acs:oss:*:${RENDER_ACCOUNT_ID}:${OSS_MODE_ENV.OSS_BUCKET}/.cpfs-ingest/reconcile-state.json`);
   });
 });
 
@@ -364,6 +409,18 @@ describe('the checks reject broken deployments (mutated copies of the rendered f
     expect(checkRamPolicy(variant((l) => l[0]?.push('nas:*')), placeholders, grants).join()).toContain('wildcard');
     expect(checkRamPolicy(variant((l) => l[0]?.push('nas:CancelDataFlowTask')), placeholders, grants).join()).toContain('broader than needed');
     expect(checkRamPolicy(variant((l) => l[1]?.pop()), placeholders, grants).join()).toContain('missing: oss:ListObjects');
+    expect(checkRamPolicy(variant((l) => l[2]?.pop()), placeholders, grants).join()).toContain('missing: oss:PutObject');
+  });
+
+  it('rejects object access widened beyond the state object', () => {
+    const text = readFileSync(RAM_POLICY_PATH, 'utf8');
+    expect(text).toContain('<bucket>/.cpfs-ingest/reconcile-state.json');
+    const grants = expectedGrants(ossMode);
+    for (const wider of ['<bucket>/*', '<bucket>/.cpfs-ingest/*']) {
+      const problems = checkRamPolicy(text.replace('<bucket>/.cpfs-ingest/reconcile-state.json', wider), policyPlaceholders(ossMode), grants);
+      expect(problems.join(), wider).toContain('broader than needed: oss:PutObject');
+      expect(problems.join(), wider).toContain('missing: oss:GetObject');
+    }
   });
 });
 

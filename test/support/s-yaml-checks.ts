@@ -319,16 +319,19 @@ export function checkAsyncInvokeConfig(config: unknown, expected: { region: stri
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Variables of the reconcile function that s.yaml passes on top of the shared configuration
- * (shared/config/README.md). This is the contract s.yaml assumes; the reconcile function must read these
- * names (and only these) for its bucket, listing endpoint, prefixes and safety margin.
+ * Variables only the reconcile function gets, on top of the configuration both functions share
+ * (shared/config/README.md): its listing endpoint, prefixes and safety margin. The ingest function must not
+ * carry them. `OSS_BUCKET` is shared — ingest rejects records of other buckets, reconcile lists it — so it
+ * is not in this list (see {@link SHARED_REQUIRED_VARIABLES}).
  */
 export const RECONCILE_VARIABLES = [
-  'OSS_BUCKET',
   'OSS_S3_ENDPOINT',
   'CPFS_RECONCILE_PREFIXES',
   'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS',
 ] as const;
+
+/** Variables s.yaml must pass to both functions (the shared `functionEnv`), each with a non-empty value. */
+export const SHARED_REQUIRED_VARIABLES = ['CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID', 'OSS_BUCKET'] as const;
 
 /** FC: all user variables together at most 4 KB (REFERENCE §4). How FC counts is unverified: key=value bytes. */
 export const MAX_ENVIRONMENT_BYTES = 4096;
@@ -346,6 +349,11 @@ export function checkEnvironment(env: unknown, allowed: readonly string[]): stri
   }
   if (bytes > MAX_ENVIRONMENT_BYTES) problems.push(`environmentVariables: ${bytes} bytes, over FC's ${MAX_ENVIRONMENT_BYTES}`);
   return problems;
+}
+
+/** Each of `names` is set, to a non-empty value (`${env('X', '')}` renders unset inputs as ''). */
+export function checkRequiredVariables(env: Readonly<Record<string, string>>, names: readonly string[]): string[] {
+  return names.filter((name) => !env[name]?.trim()).map((name) => `environmentVariables.${name}: missing or empty`);
 }
 
 /** `code: ./dist/<fn>` + `handler: index.handler` → `dist/<fn>/index.js` must exist and export `handler`. */
@@ -420,12 +428,17 @@ const PORT_METHOD_ACTIONS: ReadonlyMap<string, string> = new Map([
   ['cancelDataFlowTask', 'nas:CancelDataFlowTask'],
   ['cancelDataFlowSubTask', 'nas:CancelDataFlowSubTask'],
 ]);
-/** S3 commands sent to OSS and the OSS RAM action each needs (ListObjectsV2 is authorised as ListObjects). */
+/**
+ * S3 commands sent to OSS and the OSS RAM action each needs (ListObjectsV2 is authorised as ListObjects,
+ * HeadObject as GetObject). reconcile's state store uses GetObject and PutObject.
+ */
 const S3_COMMAND_ACTIONS: Readonly<Record<string, string>> = {
   ListObjectsV2Command: 'oss:ListObjects',
   ListObjectsCommand: 'oss:ListObjects',
   GetObjectCommand: 'oss:GetObject',
   HeadObjectCommand: 'oss:GetObject',
+  PutObjectCommand: 'oss:PutObject',
+  DeleteObjectCommand: 'oss:DeleteObject',
 };
 
 const SourceMap = z.looseObject({
