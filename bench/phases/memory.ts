@@ -1,0 +1,203 @@
+/**
+ * Memory: peak resident set size (`process.resourceUsage().maxRSS`) of
+ * - the built function bundle ingesting one 10,000-record MNS batch in batch mode (a general-purpose
+ *   CPFS, Import tasks) against the emulator — payload, parse, plan and requests together;
+ * - a plan of 1,000,000 keys generated as a stream: through the product's own streaming entry point,
+ *   `cpfs-ingest plan` (dist/cli/cpfs-ingest.js: keys on stdin, planned in chunks of its default size),
+ *   when the CLI is built; otherwise through the planning core driven in chunks of 10,000
+ *   (bench/children/plan-backfill.ts). The same at a tenth of the keys shows whether memory grows with
+ *   the count.
+ * Each in a fresh child process, next to a bare `node -e` process of the same Node.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { BackfillPlanResult, ExitMemory, HandlerRunResult } from '../lib/child-protocol.js';
+import { readResult, runNode } from '../lib/children.js';
+import { startRemoteEmulator } from '../lib/emulator-client.js';
+import { BENCH_BUCKET, benchKeys, mnsBatchPayload, streamBenchKeys } from '../lib/payload.js';
+import { median, round, type Figure, type Section } from '../lib/report.js';
+import { benchWorld, instanceEnv } from '../lib/world.js';
+
+export interface MemoryOptions {
+  readonly emulatorHost: string;
+  readonly invokeScript: string;
+  readonly backfillScript: string;
+  readonly rssPreload: string;
+  /** dist/cli/cpfs-ingest.js; measured when it exists. */
+  readonly cli: string;
+  readonly bundle: string;
+  readonly scratchDir: string;
+  readonly batchRecords: number;
+  readonly backfillKeys: number;
+  readonly backfillChunk: number;
+}
+
+/** One streaming plan of N keys, however it was run. */
+interface StreamingPlan {
+  readonly via: 'cli' | 'core';
+  readonly keys: number;
+  readonly planned: number;
+  readonly chunkSize: number;
+  readonly durationMs: number;
+  readonly maxRssKb: number;
+  readonly heapUsedBytes: number;
+}
+
+const MiB = 1024;
+
+function bareRssKb(): number {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { env: {}, encoding: 'utf8', timeout: 20_000 });
+    samples.push(Number(run.stdout.trim()));
+  }
+  return median(samples);
+}
+
+async function corePlan(options: MemoryOptions, keys: number): Promise<StreamingPlan> {
+  const resultFile = path.join(options.scratchDir, `backfill-${keys}.json`);
+  const run = await runNode(options.backfillScript, [String(keys), String(options.backfillChunk), resultFile], {}, 240_000);
+  const r = readResult<BackfillPlanResult>(resultFile, run, `backfill plan of ${keys} keys`);
+  return { via: 'core', keys: r.keys, planned: r.planned, chunkSize: r.chunkSize, durationMs: r.durationMs, maxRssKb: r.maxRssKb, heapUsedBytes: r.heapUsedBytes };
+}
+
+/** `cpfs-ingest plan --json` with `keys` generated keys written to its stdin as it reads them. */
+function cliPlan(options: MemoryOptions, keys: number, timeoutMs = 240_000): Promise<StreamingPlan> {
+  const rssFile = path.join(options.scratchDir, `cli-plan-${keys}.rss.json`);
+  const env = { ...instanceEnv('http://127.0.0.1:9', { kind: 'lingjun' }), OSS_BUCKET: BENCH_BUCKET, BENCH_RSS_FILE: rssFile };
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['-r', options.rssPreload, options.cli, 'plan', '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdin.on('error', () => undefined); // the CLI may exit early; its exit is reported below
+    const source = streamBenchKeys(keys);
+    const pump = (): void => {
+      for (;;) {
+        const lines: string[] = [];
+        for (let i = 0; i < 2000; i++) {
+          const next = source.next();
+          if (next.done) break;
+          lines.push(next.value);
+        }
+        if (lines.length === 0) {
+          child.stdin.end();
+          return;
+        }
+        if (!child.stdin.write(lines.join('\n') + '\n')) {
+          child.stdin.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const durationMs = Date.now() - started;
+      try {
+        const memory = readResult<ExitMemory>(rssFile, { code, signal: null, stderr, wallMs: durationMs }, `cpfs-ingest plan of ${keys} keys`);
+        const report = JSON.parse(stdout) as { keys: number; planned: number; chunkSize: number };
+        if (report.keys !== keys) throw new Error(`bench: cpfs-ingest plan read ${report.keys} of ${keys} keys (exit ${code}): ${stderr}`);
+        resolve({ via: 'cli', keys: report.keys, planned: report.planned, chunkSize: report.chunkSize, durationMs, maxRssKb: memory.maxRssKb, heapUsedBytes: memory.heapUsedBytes });
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+}
+
+export async function benchMemory(options: MemoryOptions): Promise<Section> {
+  const started = Date.now();
+  const bare = bareRssKb();
+
+  const emulator = await startRemoteEmulator(options.emulatorHost, benchWorld());
+  let ingest: HandlerRunResult;
+  const payload = mnsBatchPayload(benchKeys(options.batchRecords, 31));
+  try {
+    const payloadFile = path.join(options.scratchDir, 'memory-batch.payload');
+    writeFileSync(payloadFile, payload);
+    const resultFile = path.join(options.scratchDir, 'memory-batch.result.json');
+    const env = instanceEnv(emulator.url, { kind: 'cpfs' });
+    const run = await runNode(options.invokeScript, [options.bundle, payloadFile, resultFile, '120'], env, 150_000);
+    ingest = readResult<HandlerRunResult>(resultFile, run, 'batch ingest');
+  } finally {
+    await emulator.stop();
+  }
+  if (ingest.counts['submitted'] !== options.batchRecords) {
+    throw new Error(`bench: memory batch ingest submitted ${ingest.counts['submitted'] ?? 0} of ${options.batchRecords}: ${ingest.error ?? JSON.stringify(ingest.counts)}`);
+  }
+
+  const viaCli = existsSync(options.cli);
+  const plan = (keys: number) => (viaCli ? cliPlan(options, keys) : corePlan(options, keys));
+  const small = await plan(Math.max(options.backfillChunk, Math.floor(options.backfillKeys / 10)));
+  const large = await plan(options.backfillKeys);
+
+  const n = (v: number) => v.toLocaleString('en-US');
+  const how = viaCli ? `cpfs-ingest plan, chunks of ${n(large.chunkSize)}` : `planning core, chunks of ${n(large.chunkSize)}`;
+  const figures: Figure[] = [
+    {
+      id: 'memory.batchIngest.peakRssMiB',
+      label: `peak RSS, ${n(options.batchRecords)}-record batch ingest (bundle, child process)`,
+      value: ingest.maxRssKb / MiB,
+      unit: 'MiB',
+      ratio: { value: ingest.maxRssKb / bare, against: 'bare node' },
+    },
+    {
+      id: 'memory.backfillPlan.peakRssMiB',
+      label: `peak RSS, ${n(large.keys)}-key streaming plan (${how})`,
+      value: large.maxRssKb / MiB,
+      unit: 'MiB',
+      ratio: { value: large.maxRssKb / bare, against: 'bare node' },
+    },
+    {
+      id: 'memory.backfillPlan.growth',
+      label: `streaming plan: peak RSS at ${n(large.keys)} keys vs ${n(small.keys)} keys`,
+      value: large.maxRssKb / small.maxRssKb,
+      unit: '×',
+    },
+    {
+      id: 'memory.backfillPlan.keysPerSecond',
+      label: 'streaming plan throughput',
+      value: (large.keys / large.durationMs) * 1000,
+      unit: 'keys/s',
+    },
+    {
+      id: 'memory.bare.peakRssMiB',
+      label: 'peak RSS, bare node -e',
+      value: bare / MiB,
+      unit: 'MiB',
+    },
+  ];
+  const notes = [
+    `streaming plan: heap in use at exit ${round(small.heapUsedBytes / 2 ** 20)} MiB after ${n(small.keys)} keys, ${round(large.heapUsedBytes / 2 ** 20)} MiB after ${n(large.keys)}`,
+  ];
+  notes.push(
+    viaCli
+      ? 'streaming plan: measured on the CLI (`cpfs-ingest plan --json`, keys written to its stdin as it reads them, LINGJUN config so stream mode: planSubmissions + groupByStreamTask per chunk)'
+      : 'streaming plan: dist/cli/cpfs-ingest.js is not built, so the planning core (planSubmissions → groupByStreamTask, planImportBatches) is driven in chunks of 10,000 as a listing would feed it',
+  );
+  return {
+    name: 'memory',
+    figures,
+    details: {
+      bareRssKb: bare,
+      batchIngest: { records: options.batchRecords, payloadBytes: payload.length, ...ingest },
+      streamingPlanSmall: small,
+      streamingPlanLarge: large,
+    },
+    notes,
+    durationMs: Date.now() - started,
+  };
+}

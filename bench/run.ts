@@ -1,0 +1,197 @@
+/**
+ * `npm run bench` (= `npm run build && tsx bench/run.ts`): every figure of the "Benchmarks" issue, with
+ * ratios to baselines measured in the same run, printed as a table and written to
+ * bench/results/latest.json. See bench/README.md for what each figure means.
+ *
+ * Flags: --quick (smaller workloads, for trying the bench out; its figures are not the reference ones,
+ * so it writes no file unless --out is given), --out <file> (default bench/results/latest.json).
+ *
+ * Bounded: every child process has a time limit, the emulator children exit when this process goes
+ * away, and a watchdog ends the whole run after 9 minutes. Everything talks to 127.0.0.1 only.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundleLikeProduct, createScratchDir, removeScratch } from './lib/build.js';
+import { formatTable, machineInfo, round, type Figure, type Section } from './lib/report.js';
+import { benchColdStart } from './phases/cold-start.js';
+import { benchEfficiency } from './phases/efficiency.js';
+import { benchMemory } from './phases/memory.js';
+import { benchPlanningInChild } from './phases/planning.js';
+import { benchQuota } from './phases/quota.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUNDLE = 'dist/oss-stream-import/index.js';
+const CLI = 'dist/cli/cpfs-ingest.js';
+const TIME_TARGET_MS = 300_000;
+const WATCHDOG_MS = 540_000;
+
+interface Sizes {
+  readonly planningRecords: number;
+  readonly planningRuns: number;
+  readonly streamRecords: number;
+  readonly warmRecords: number;
+  readonly batchRecords: number;
+  readonly planOnlyKeys: number;
+  readonly quotaSingleRecords: number;
+  readonly quotaInstances: number;
+  readonly quotaRecordsPerInstance: number;
+  readonly coldStartRepetitions: number;
+  readonly backfillKeys: number;
+  readonly backfillChunk: number;
+}
+
+const FULL: Sizes = {
+  planningRecords: 10_000,
+  planningRuns: 9,
+  streamRecords: 5_000,
+  warmRecords: 500,
+  batchRecords: 10_000,
+  planOnlyKeys: 100_000,
+  // ≥ 10 s of sustained submission at ~86–93 sub-tasks/s.
+  quotaSingleRecords: 1_100,
+  quotaInstances: 3,
+  // 3 × 450 records at the shared 100/s: ≥ 13 s.
+  quotaRecordsPerInstance: 450,
+  coldStartRepetitions: 30,
+  backfillKeys: 1_000_000,
+  backfillChunk: 10_000,
+};
+
+const QUICK: Sizes = {
+  planningRecords: 10_000,
+  planningRuns: 3,
+  streamRecords: 300,
+  warmRecords: 100,
+  batchRecords: 10_000,
+  planOnlyKeys: 100_000,
+  quotaSingleRecords: 200,
+  quotaInstances: 3,
+  quotaRecordsPerInstance: 100,
+  coldStartRepetitions: 5,
+  backfillKeys: 100_000,
+  backfillChunk: 10_000,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } }, strict: true });
+  process.chdir(ROOT);
+  const sizes = values.quick ? QUICK : FULL;
+  const outFile = values.out !== undefined ? path.resolve(values.out) : values.quick ? undefined : path.resolve('bench/results/latest.json');
+  if (!existsSync(BUNDLE)) throw new Error(`bench: ${BUNDLE} is missing; run \`npm run build\` first (npm run bench does)`);
+
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${WATCHDOG_MS / 1000} s; giving up\n`);
+    process.exit(2);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  const started = Date.now();
+  const scratch = createScratchDir();
+  const sections: Section[] = [];
+  const step = (name: string) => process.stderr.write(`bench: ${name} (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  try {
+    step('bundling the child-process scripts');
+    const host = (await bundleLikeProduct('bench/children/emulator-host.ts', path.join(scratch, 'emulator-host.js'))).outfile;
+    const invoke = (await bundleLikeProduct('bench/children/invoke-handler.ts', path.join(scratch, 'invoke-handler.js'))).outfile;
+    const backfill = (await bundleLikeProduct('bench/children/plan-backfill.ts', path.join(scratch, 'plan-backfill.js'))).outfile;
+    const planning = (await bundleLikeProduct('bench/children/planning.ts', path.join(scratch, 'planning.js'))).outfile;
+    const rssPreload = (await bundleLikeProduct('bench/children/rss-on-exit.ts', path.join(scratch, 'rss-on-exit.js'))).outfile;
+
+    step('planning throughput');
+    sections.push(await benchPlanningInChild(planning, scratch, { records: sizes.planningRecords, runs: sizes.planningRuns, warmups: 2 }));
+    step('cold start');
+    sections.push(
+      await benchColdStart({
+        bundle: BUNDLE,
+        productEntry: 'functions/oss-stream-import/index.ts',
+        popCoreEntry: 'bench/pop-core-variant/handler.ts',
+        scratchDir: scratch,
+        repetitions: sizes.coldStartRepetitions,
+      }),
+    );
+    step('request efficiency');
+    sections.push(
+      await benchEfficiency({
+        emulatorHost: host,
+        streamRecords: sizes.streamRecords,
+        warmRecords: sizes.warmRecords,
+        batchRecords: sizes.batchRecords,
+        planOnlyKeys: sizes.planOnlyKeys,
+      }),
+    );
+    step('quota use (real clock)');
+    sections.push(
+      await benchQuota({
+        emulatorHost: host,
+        invokeScript: invoke,
+        bundle: path.resolve(BUNDLE),
+        scratchDir: scratch,
+        singleRecords: sizes.quotaSingleRecords,
+        instances: sizes.quotaInstances,
+        recordsPerInstance: sizes.quotaRecordsPerInstance,
+      }),
+    );
+    step('memory');
+    sections.push(
+      await benchMemory({
+        emulatorHost: host,
+        invokeScript: invoke,
+        backfillScript: backfill,
+        rssPreload,
+        cli: path.resolve(CLI),
+        bundle: path.resolve(BUNDLE),
+        scratchDir: scratch,
+        batchRecords: sizes.batchRecords,
+        backfillKeys: sizes.backfillKeys,
+        backfillChunk: sizes.backfillChunk,
+      }),
+    );
+  } finally {
+    removeScratch(scratch);
+  }
+
+  const durationMs = Date.now() - started;
+  const total: Figure = {
+    id: 'bench.durationSeconds',
+    label: 'whole bench, wall time',
+    value: durationMs / 1000,
+    unit: 's',
+    target: '< 300 s',
+    pass: durationMs < TIME_TARGET_MS,
+  };
+  const all: Section[] = [...sections, { name: 'bench', figures: [total], details: {}, notes: [], durationMs }];
+
+  const machine = machineInfo();
+  process.stdout.write(`\ncpfs-ingest bench — ${new Date().toISOString()} — ${machine['cpus']} CPUs, Node ${process.version}, load ${machine['loadAverage1m']}${values.quick ? ' — QUICK (not reference figures)' : ''}\n\n`);
+  process.stdout.write(formatTable(all) + '\n\n');
+  for (const section of all) for (const note of section.notes) process.stdout.write(`- ${section.name}: ${note}\n`);
+
+  const results = {
+    schema: 1,
+    date: new Date().toISOString(),
+    quick: values.quick === true,
+    machine,
+    durationSeconds: round(durationMs / 1000),
+    sizes,
+    figures: all.flatMap((s) =>
+      s.figures.map(({ digits: _digits, ...f }) => ({ section: s.name, ...f, value: round(f.value, 6), ...(f.ratio ? { ratio: { ...f.ratio, value: round(f.ratio.value, 6) } } : {}) })),
+    ),
+    sections: Object.fromEntries(all.map((s) => [s.name, { durationSeconds: round(s.durationMs / 1000), notes: s.notes, details: s.details }])),
+  };
+  if (outFile === undefined) return;
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const tmp = `${outFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify(results, null, 2) + '\n');
+  renameSync(tmp, outFile);
+  process.stdout.write(`\nwritten: ${path.relative(ROOT, outFile)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
