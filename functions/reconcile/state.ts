@@ -10,12 +10,13 @@
  */
 import * as z from 'zod';
 import { BackfillCheckpointSchema } from '../../shared/backfill.js';
+import { OWN_STATE_PREFIX } from '../../shared/planning/plan.js';
 
 /**
  * Where the state lives in the bucket. Under a dedicated prefix so that it is easy to leave out of the event
  * trigger's filter and of the RAM grant; the sweep itself skips every key under {@link STATE_PREFIX}.
  */
-export const STATE_PREFIX = '.cpfs-ingest/';
+export const STATE_PREFIX = OWN_STATE_PREFIX;
 export const STATE_KEY = `${STATE_PREFIX}reconcile-state.json`;
 
 export const ReconcileStateSchema = z.strictObject({

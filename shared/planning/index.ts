@@ -41,6 +41,7 @@ export {
   type StreamTaskGroup,
 } from './plan.js';
 export { dedupeByDestination, type DedupeResult } from './dedupe.js';
+export { OWN_STATE_PREFIX } from './plan.js';
 export {
   CLIENT_TOKEN_PREFIXES,
   importTaskClientToken,

@@ -38,6 +38,12 @@ export const NON_OBJECT_EVENT_NAMES: ReadonlySet<string> = new Set([
   'ObjectCreated:UploadPartCopy',
 ]);
 
+/**
+ * Keys under this prefix hold cpfs-ingest's own state in the bucket (the reconcile function's watermark,
+ * functions/reconcile/state.ts): never imported, whatever the trigger's filter lets through.
+ */
+export const OWN_STATE_PREFIX = '.cpfs-ingest/';
+
 /** Everything one streaming task (and its sub-tasks) needs. */
 export interface StreamTaskGroup {
   readonly groupKey: string;
@@ -138,6 +144,9 @@ function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true;
   }
   if (NON_OBJECT_EVENT_NAMES.has(record.eventName)) {
     return { ok: false, kind: 'ignored-event', reason: `event ${record.eventName} does not create a readable object` };
+  }
+  if (record.key.startsWith(OWN_STATE_PREFIX)) {
+    return { ok: false, kind: 'ignored-event', reason: `key under "${OWN_STATE_PREFIX}": cpfs-ingest's own state (reconcile watermark), not data` };
   }
   if (settings.bucket !== undefined && record.bucket !== settings.bucket) {
     return { ok: false, kind: 'other-bucket', reason: `object is in bucket "${record.bucket}", the data flow reads bucket "${settings.bucket}"` };

@@ -9,6 +9,7 @@ import {
   subTaskClientTokenFor,
 } from '../../../shared/planning/plan.js';
 import { objectCreated, planningSettings, route } from './factories.js';
+import { OWN_STATE_PREFIX } from '../../../shared/planning/plan.js';
 
 describe('planSubmissions: SrcFilePath / DstFilePath', () => {
   it.each([
@@ -199,5 +200,15 @@ describe('groupByStreamTask', () => {
       fileSystemId: settings.fileSystemId, dataFlowId: settings.dataFlowId, conflictPolicy: 'SKIP_THE_FILE',
       directory: '/', dstDirectory: '/', generation: 'task-0',
     }));
+  });
+});
+
+describe('cpfs-ingest state objects', () => {
+  it('never plans a key under .cpfs-ingest/ (the reconcile watermark), with a reason', () => {
+    const result = planSubmissions([objectCreated({ key: `${OWN_STATE_PREFIX}reconcile-state.json` }), objectCreated({ key: 'data/a.bin' })], planningSettings({}));
+    expect(result.items.map((i) => i.record.key)).toEqual(['data/a.bin']);
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]).toMatchObject({ kind: 'ignored-event' });
+    expect(result.rejected[0]?.reason).toContain('.cpfs-ingest/');
   });
 });
