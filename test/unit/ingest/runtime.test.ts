@@ -76,3 +76,19 @@ describe('createRuntime', () => {
     }
   });
 });
+
+describe('summaryOf (the handler return value)', () => {
+  it('returns every outcome of a small batch, and cuts a big one keeping rejections and failures first', async () => {
+    const { summaryOf, MAX_RETURNED_OUTCOMES } = await import('../../../shared/handler-result.js');
+    const submitted = (i: number) => ({ status: 'submitted' as const, bucket: 'b', key: `k${i}`, mode: 'stream' as const, conflictPolicy: 'KEEP_LATEST' as const, srcFilePath: `/k${i}`, dstFilePath: `/k${i}` });
+    const rejected = { status: 'rejected' as const, bucket: 'b', key: 'bad', kind: 'invalid-path', reason: 'r' };
+    const report = (outcomes: Parameters<typeof summaryOf>[0]['outcomes']) => ({ mode: 'stream' as const, outcomes, counts: { submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0 }, retryableFailures: 0, dryRun: false });
+    const small = summaryOf(report([submitted(1), rejected]));
+    expect(small.outcomes).toHaveLength(2);
+    expect(small.outcomesTruncated).toBeUndefined();
+    const big = summaryOf(report([...Array.from({ length: MAX_RETURNED_OUTCOMES + 5 }, (_, i) => submitted(i)), rejected]));
+    expect(big.outcomes).toHaveLength(MAX_RETURNED_OUTCOMES);
+    expect(big.outcomes[0]).toEqual(rejected);
+    expect(big.outcomesTruncated).toBe(true);
+  });
+});
