@@ -53,6 +53,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     credentials,
     ...(options.now ? { now: options.now } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
+    // Instances share the account-wide quota, so throttling is expected under load: allow more attempts
+    // than the client default; the invocation deadline still bounds them.
+    maxAttempts: 8,
   });
   return {
     config,

@@ -37,9 +37,10 @@ export const CONFIG_DEFAULTS = {
   deadlineMarginMs: 3000,
   /**
    * CreateDataFlowSubTask submissions per second per instance. The quota (100/s) is per account and
-   * region, shared by every instance: stay just under it so that one instance alone never hits it.
+   * region, shared by every instance: stay just under it so that one instance alone never hits it. The
+   * limiter keeps a 5 % burst and refills the rest, so 97 sustains about 93/s (bench: ≥ 90 % of the quota).
    */
-  subTaskRatePerSecond: 90,
+  subTaskRatePerSecond: 97,
   /**
    * Reconcile: how far before the previous sweep's start the next sweep looks (CPFS_RECONCILE_SAFETY_MARGIN_SECONDS).
    * One default timer interval (15 min): covers clock skew between FC and OSS, LastModified's one-second
