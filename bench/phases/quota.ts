@@ -22,6 +22,7 @@ import type { LogEntry } from '../lib/emulator-protocol.js';
 import { benchKeys, mnsBatchPayload } from '../lib/payload.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 import { benchWorld, instanceEnv, isThrottle } from '../lib/world.js';
+import { CONFIG_DEFAULTS } from '../../shared/config/load-config.js';
 
 export interface QuotaOptions {
   readonly emulatorHost: string;
@@ -132,7 +133,7 @@ export async function benchQuota(options: QuotaOptions): Promise<Section> {
   const figures: Figure[] = [
     {
       id: 'quota.single.subTasksPerSecond',
-      label: `quota: 1 instance, default config (CPFS_SUBTASK_RATE 90), ${single.records} records`,
+      label: `quota: 1 instance, default config (CPFS_SUBTASK_RATE ${CONFIG_DEFAULTS.subTaskRatePerSecond}), ${single.records} records`,
       value: single.flow.perSecond,
       unit: 'sub-tasks/s',
       ratio: { value: single.flow.fractionOfQuota, against: 'the 100/s quota' },
