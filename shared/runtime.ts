@@ -11,6 +11,12 @@ import { chain, fromEnv, fromFcContext, type CredentialsProvider } from './nas/c
 import type { RateLimit } from './nas/rate-limit.js';
 import type { SigningCredentials } from './nas/signer.js';
 
+/**
+ * Attempts per NAS call in the functions and the CLI. Instances share the account-wide quota, so
+ * throttling is expected under load: more than the client default; the invocation deadline still bounds them.
+ */
+export const RUNTIME_MAX_ATTEMPTS = 8;
+
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
@@ -53,9 +59,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     credentials,
     ...(options.now ? { now: options.now } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
-    // Instances share the account-wide quota, so throttling is expected under load: allow more attempts
-    // than the client default; the invocation deadline still bounds them.
-    maxAttempts: 8,
+    maxAttempts: RUNTIME_MAX_ATTEMPTS,
   });
   return {
     config,

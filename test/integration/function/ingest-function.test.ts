@@ -4,6 +4,7 @@
  * of the batch lands, secrets never show, and a dry run creates nothing.
  * Run `npm run build` first (`npm test` does).
  */
+import { RUNTIME_MAX_ATTEMPTS } from '../../../shared/runtime.js';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -224,7 +225,7 @@ describe('oss-stream-import bundle — FC replay helper', () => {
   it('invokeUntilSuccess stops at the first success', async () => {
     const events = world.putObjects(['incoming/replay/1.txt']);
     fn = loadFunction(world.env('lingjun'));
-    world.emulator.faults.injectNext('CreateDataFlowSubTask', 'internal', 5); // the client's 5 attempts
+    world.emulator.faults.injectNext('CreateDataFlowSubTask', 'internal', RUNTIME_MAX_ATTEMPTS); // every attempt of the first invocation
     const runs = await invokeUntilSuccess(fn, nativeEnvelope(events), { context: () => world.context() });
     expect(runs.map((r) => r.ok)).toEqual([false, true]);
     expect(path.basename(world.landedPath('/replay/1.txt'))).toBe('1.txt');
