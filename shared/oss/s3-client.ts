@@ -118,6 +118,9 @@ export function createOssS3Client(options: OssS3ClientOptions): S3Client {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw toValidationError(parsed.error);
   const o = parsed.data;
+  // The SDK is pinned to a version that supports Node 20 (FC's nodejs20 runtime); its notice that later
+  // versions will need Node 22 would print on every CLI run and reconcile invocation. An explicit setting wins.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
   let credentials: S3ClientConfig['credentials'];
   if (typeof options.credentials === 'function') {
