@@ -2,8 +2,9 @@
  * The NAS OpenAPI adapter of the `DataFlowApi` port. One call =
  * validate (schemas.ts) → per attempt: wait for a rate-limit slot (rate-limit.ts) → read credentials →
  * sign with a fresh nonce and date (signer.ts) → POST (transport.ts) → parse JSON → 2xx: check the
- * wire shape (wire.ts), else classify the error (classify.ts) → retry when retryable (retry.ts),
- * bounded by the call's `deadlineMs`.
+ * wire shape (wire.ts), else classify the error (classify.ts) → tell the limiter whether the quota
+ * accepted or throttled the attempt (its rate adapts) → retry when retryable (retry.ts), bounded by
+ * the call's `deadlineMs`.
  *
  * Point it at the real service (`https://nas.cn-hangzhou.aliyuncs.com`) or at the emulator
  * (`http://127.0.0.1:PORT`): nothing else changes.
@@ -11,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { ConfigError, DeadlineExceededError, ResponseShapeError } from '../errors.js';
-import { classifyHttpError, isRetryableError, toClientError } from './classify.js';
+import { classifyHttpError, isRetryableError, isThrottling, toClientError } from './classify.js';
 import { redactSecrets, type CredentialsProvider } from './credentials.js';
 import { defaultRateLimits, RateLimiter, type RateLimit } from './rate-limit.js';
 import { DEFAULT_RETRY, defaultSleep, retry } from './retry.js';
@@ -70,6 +71,12 @@ export interface NasClientOptions {
    * operations given; `false` turns limiting off.
    */
   readonly rateLimits?: Partial<Record<OperationName, RateLimit>> | false;
+  /**
+   * Whether each limit adapts to the server's answers (default true): a Throttling answer cuts the
+   * operation's rate, successes raise it back to the limit (rate-limit.ts `ADAPTIVE_RATE`). `false`
+   * keeps the rates fixed.
+   */
+  readonly adaptiveRateLimits?: boolean;
   /** Clock in ms since the epoch (default Date.now); deadlines are on this clock. */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -136,7 +143,12 @@ export function createNasClient(options: NasClientOptions): NasClient {
   const limiter =
     options.rateLimits === false
       ? undefined
-      : new RateLimiter({ limits: { ...defaultRateLimits(), ...options.rateLimits }, now, sleep: (ms) => sleep(ms) });
+      : new RateLimiter({
+          limits: { ...defaultRateLimits(), ...options.rateLimits },
+          ...(options.adaptiveRateLimits === false ? { adaptive: false as const } : {}),
+          now,
+          sleep: (ms) => sleep(ms),
+        });
   const retryPolicy = {
     maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
     baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
@@ -206,6 +218,9 @@ export function createNasClient(options: NasClientOptions): NasClient {
       if (credentials) mapped.message = redactSecrets(mapped.message, credentials);
       throw mapped;
     } finally {
+      // Any 2xx means the quota admitted the call (even if its body then fails the shape check).
+      if (status !== undefined && status >= 200 && status < 300) limiter?.onSucceeded(operation);
+      else if (isThrottling(code)) limiter?.onThrottled(operation, startedMs);
       options.onRequest?.({
         operation,
         attempt,

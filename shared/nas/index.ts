@@ -61,6 +61,7 @@ export {
 export { DEFAULT_RETRY, abortReason, backoffCeilingMs, defaultSleep, fullJitterDelayMs, retry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export {
+  ADAPTIVE_RATE,
   BURST_FRACTION,
   CLIENT_QUOTA_FRACTION,
   DOCUMENTED_QUOTAS,
@@ -69,7 +70,7 @@ export {
   createRateLimiter,
   defaultRateLimits,
 } from './rate-limit.js';
-export type { AcquireOptions, DocumentedQuota, Quota, RateLimit, RateLimiterOptions } from './rate-limit.js';
+export type { AcquireOptions, AdaptiveRate, DocumentedQuota, Quota, RateLimit, RateLimiterOptions } from './rate-limit.js';
 export {
   DEFAULT_TIMEOUT_MS,
   FORM_CONTENT_TYPE,

@@ -261,6 +261,54 @@ describe('createNasClient', () => {
     expect(clock.now() - start).toBe(1_000);
   });
 
+  it('adapts its rate to throttling: fewer attempts than a fixed limit against a busier quota', async () => {
+    /**
+     * Runs `calls` sub-task calls one after another against a fake NAS whose quota (20 per sliding
+     * second, on the fake clock) is far below the client's limit (97/s) — as when other instances
+     * share it. Returns the attempts sent, the throttled ones, and the calls that failed.
+     */
+    async function run(adaptiveRateLimits: boolean, calls: number) {
+      const clock = fakeClock(0);
+      const admitted: number[] = [];
+      let attempts = 0;
+      let throttled = 0;
+      const nas = createNasClient({
+        endpoint: 'http://127.0.0.1:9',
+        credentials: () => ({ accessKeyId: 'AKID', accessKeySecret: SECRET }),
+        now: clock.now,
+        sleep: clock.sleep,
+        random: () => 0.5,
+        nonce: () => `n-${attempts}`,
+        maxAttempts: 8,
+        rateLimits: { CreateDataFlowSubTask: { limit: 97, intervalMs: 1_000 } },
+        adaptiveRateLimits,
+        send: async () => {
+          attempts++;
+          const now = clock.now();
+          while (admitted.length > 0 && (admitted[0] as number) <= now - 1_000) admitted.shift();
+          if (admitted.length >= 20) {
+            throttled++;
+            return { status: 400, headers: {}, body: JSON.stringify({ RequestId: 'rt', Code: 'Throttling.User', Message: 'flow control' }) };
+          }
+          admitted.push(now);
+          return { status: 200, headers: {}, body: JSON.stringify({ RequestId: 'ok', DataFlowSubTaskId: `subTaskId-${attempts}` }) };
+        },
+      });
+      clients.push(nas);
+      let failed = 0;
+      for (let i = 0; i < calls; i++) {
+        await nas.createDataFlowSubTask({ ...subTask, ClientToken: `ct-${i}` }).catch(() => failed++);
+      }
+      return { attempts, throttled, failed };
+    }
+    const fixed = await run(false, 600);
+    const adaptive = await run(true, 600);
+    expect(fixed.throttled).toBeGreaterThan(0); // the scenario does throttle
+    expect(adaptive.failed).toBe(0);
+    expect(adaptive.attempts).toBeLessThan(fixed.attempts);
+    expect(adaptive.throttled).toBeLessThan(fixed.throttled / 2);
+  });
+
   it('refuses a bad endpoint with ConfigError', () => {
     expect(() => createNasClient({ endpoint: 'ftp://x', credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) })).toThrow(ConfigError);
     expect(() => createNasClient({ endpoint: 'not a url', credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) })).toThrow(ConfigError);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineExceededError } from '../../../shared/errors.js';
+import { DeadlineExceededError, ValidationError } from '../../../shared/errors.js';
 import {
+  ADAPTIVE_RATE,
   CLIENT_QUOTA_FRACTION,
   DOCUMENTED_QUOTAS,
   RateLimiter,
@@ -121,5 +122,164 @@ describe('RateLimiter (fake clock)', () => {
     expect(limiter.available('DescribeDataFlows')).toBe(2);
     clock.advance(3_600_000);
     expect(limiter.available('DescribeDataFlows')).toBe(3);
+  });
+});
+
+describe('RateLimiter adaptation (AIMD, fake clock)', () => {
+  const SUB = 'CreateDataFlowSubTask' as const;
+  /** 97 per second, as CPFS_SUBTASK_RATE's default: burst 4, configured refill 93 per second. */
+  function adaptiveLimiter(clock = fakeClock(0), adaptive?: ConstructorParameters<typeof RateLimiter>[0]['adaptive']) {
+    const limiter = new RateLimiter({
+      limits: { [SUB]: { limit: 97, intervalMs: 1_000 } },
+      now: clock.now,
+      sleep: clock.sleep,
+      ...(adaptive !== undefined ? { adaptive } : {}),
+    });
+    return { limiter, clock };
+  }
+
+  it('starts at the configured refill rate', () => {
+    const { limiter } = adaptiveLimiter();
+    expect(limiter.rate(SUB)).toEqual({ current: 93, max: 93 });
+    expect(limiter.rate('DescribeDataFlows').current).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('a throttle cuts the rate by the decrease factor and drops the saved burst', () => {
+    const { limiter } = adaptiveLimiter();
+    expect(limiter.available(SUB)).toBe(4);
+    limiter.onThrottled(SUB);
+    expect(limiter.rate(SUB).current).toBeCloseTo(93 * ADAPTIVE_RATE.decreaseFactor, 9);
+    expect(limiter.available(SUB)).toBe(0);
+  });
+
+  it('cuts at most once per interval: throttles of calls sent within an interval of the cut are ignored', () => {
+    const { limiter, clock } = adaptiveLimiter();
+    limiter.onThrottled(SUB, 0);
+    const afterOneCut = limiter.rate(SUB).current;
+    clock.advance(600);
+    limiter.onThrottled(SUB, 500); // sent half an interval after the cut: the old rate's echo
+    limiter.onThrottled(SUB); // sent now, 600 ms after the cut
+    expect(limiter.rate(SUB).current).toBe(afterOneCut);
+    clock.advance(400);
+    limiter.onThrottled(SUB); // a full interval later: counts
+    expect(limiter.rate(SUB).current).toBeCloseTo(93 * 0.7 * 0.7, 9);
+  });
+
+  it('never cuts below the floor', () => {
+    const { limiter, clock } = adaptiveLimiter();
+    const floor = 93 * ADAPTIVE_RATE.floorFraction;
+    for (let i = 0; i < 30; i++) {
+      limiter.onThrottled(SUB);
+      expect(limiter.rate(SUB).current).toBeGreaterThanOrEqual(floor - 1e-9);
+      clock.advance(1_000);
+    }
+    expect(limiter.rate(SUB).current).toBeCloseTo(floor, 9);
+  });
+
+  it('successes raise the rate by increaseFraction of the limit per interval of calls, back to the limit and never above', () => {
+    const { limiter } = adaptiveLimiter();
+    limiter.onThrottled(SUB);
+    const cut = limiter.rate(SUB).current; // 65.1
+    // One interval's worth of successes at the current rate, in the interval after the cut.
+    for (let i = 0; i < Math.round(cut); i++) limiter.onSucceeded(SUB);
+    const gained = limiter.rate(SUB).current - cut;
+    expect(gained).toBeGreaterThan(0.9 * ADAPTIVE_RATE.increaseFraction * 93);
+    expect(gained).toBeLessThanOrEqual(ADAPTIVE_RATE.increaseFraction * 93 + 1e-9);
+    for (let i = 0; i < 5_000; i++) {
+      limiter.onSucceeded(SUB);
+      expect(limiter.rate(SUB).current).toBeLessThanOrEqual(93);
+    }
+    expect(limiter.rate(SUB)).toEqual({ current: 93, max: 93 });
+  });
+
+  it('climbs faster the longer no throttle came, up to maxClimbMultiplier', () => {
+    const steps: number[] = [];
+    for (const quietMs of [0, 1_999, 3_000, 60_000]) {
+      const { limiter, clock } = adaptiveLimiter();
+      limiter.onThrottled(SUB);
+      const cut = limiter.rate(SUB).current;
+      clock.advance(quietMs);
+      limiter.onSucceeded(SUB);
+      steps.push(limiter.rate(SUB).current - cut);
+    }
+    const [first, second, third, capped] = steps as [number, number, number, number];
+    expect(first).toBeCloseTo((ADAPTIVE_RATE.increaseFraction * 93) / (93 * 0.7), 9);
+    expect(second).toBeCloseTo(first, 9);
+    expect(third).toBeCloseTo(3 * first, 9);
+    expect(capped).toBeCloseTo(Math.min(93 * 0.3, ADAPTIVE_RATE.maxClimbMultiplier * first), 9);
+  });
+
+  it('keeps every window of the interval at or under the limit while the rate moves', async () => {
+    const { limiter, clock } = adaptiveLimiter();
+    const times: number[] = [];
+    const rates: number[] = [];
+    for (let i = 0; i < 1_500; i++) {
+      await limiter.acquire(SUB);
+      times.push(clock.now());
+      // Throttled every 150th call, accepted otherwise: the rate falls and climbs back repeatedly.
+      if (i % 150 === 149) limiter.onThrottled(SUB);
+      else limiter.onSucceeded(SUB);
+      rates.push(limiter.rate(SUB).current);
+      expect(limiter.rate(SUB).current).toBeLessThanOrEqual(93);
+    }
+    for (let lo = 0, hi = 0; hi < times.length; hi++) {
+      while ((times[hi] as number) - (times[lo] as number) >= 1_000) lo++;
+      expect(hi - lo + 1).toBeLessThanOrEqual(97);
+    }
+    // The rate did move: cut by the first throttle, climbed back before the second.
+    expect(rates[149]).toBeCloseTo(93 * 0.7, 9);
+    expect(rates[298]).toBeGreaterThan(rates[149] as number);
+    expect(clock.now()).toBeGreaterThan((1_500 / 93) * 1_000);
+  });
+
+  it('a cut fails queued callers whose turn now comes after their deadline, and keeps FIFO for the rest', async () => {
+    const clock = fakeClock(0);
+    const pending: (() => void)[] = [];
+    const limiter = new RateLimiter({
+      // 1 token per second after a burst of 1.
+      limits: { CreateDataFlowTask: { limit: 11, intervalMs: 10_000, burst: 1 } },
+      now: clock.now,
+      sleep: (ms) =>
+        new Promise<void>((resolve) =>
+          pending.push(() => {
+            clock.advance(ms);
+            resolve();
+          }),
+        ),
+    });
+    await limiter.acquire('CreateDataFlowTask'); // spends the burst
+    const order: string[] = [];
+    const a = limiter.acquire('CreateDataFlowTask', { deadlineMs: 5_000 }).then(() => order.push('a'));
+    const b = limiter.acquire('CreateDataFlowTask', { deadlineMs: 2_500 }).then(() => order.push('b'));
+    const c = limiter.acquire('CreateDataFlowTask').then(() => order.push('c'));
+    // Turns at 1 s, 2 s, 3 s; after a cut to 0.7/s, b's would be at ~2.86 s: past its deadline.
+    limiter.onThrottled('CreateDataFlowTask');
+    await expect(b).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(clock.now()).toBe(0);
+    while (order.length < 2) {
+      await Promise.resolve();
+      pending.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([a, c]);
+    expect(order).toEqual(['a', 'c']);
+    expect(clock.now()).toBeGreaterThanOrEqual(2_857);
+  });
+
+  it('with adaptation off, answers do not move the rate', () => {
+    const { limiter, clock } = adaptiveLimiter(fakeClock(0), false);
+    limiter.onThrottled(SUB);
+    clock.advance(5_000);
+    limiter.onThrottled(SUB);
+    limiter.onSucceeded(SUB);
+    expect(limiter.rate(SUB)).toEqual({ current: 93, max: 93 });
+    expect(limiter.available(SUB)).toBe(4);
+  });
+
+  it('refuses bad adaptation settings, naming the field', () => {
+    expect(() => adaptiveLimiter(fakeClock(0), { decreaseFactor: 1 })).toThrow(ValidationError);
+    expect(() => adaptiveLimiter(fakeClock(0), { floorFraction: 0 })).toThrow('adaptive.floorFraction');
+    expect(() => adaptiveLimiter(fakeClock(0), { increaseFraction: Number.NaN })).toThrow('adaptive.increaseFraction');
+    expect(() => adaptiveLimiter(fakeClock(0), { maxClimbMultiplier: 0.5 })).toThrow('adaptive.maxClimbMultiplier');
   });
 });
