@@ -1,6 +1,7 @@
 // Bundles every deployable entry point with esbuild. Each FC function becomes one self-contained
 // CommonJS file (plus its source map) that needs nothing else at run time.
 import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from './bundle-options.mjs';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -15,23 +16,11 @@ mkdirSync('dist', { recursive: true });
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 
 for (const entry of entries) {
-  if (!existsSync(entry.in)) {
-    console.warn(`build: ${entry.in} does not exist yet, skipped`);
-    continue;
-  }
+  if (!existsSync(entry.in)) throw new Error(`build: entry point ${entry.in} is missing`);
   await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [entry.in],
     outfile: entry.out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    legalComments: 'none',
-    // Prefer packages' ES module builds: they tree-shake (zod, @aws-sdk/client-s3's unused commands).
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
   });
   // The CLI is a `bin`: npm runs it directly, so it must be executable.

@@ -4,6 +4,7 @@
  * built exactly the way the product bundle is, and run with plain `node` (no TypeScript loader in the
  * figures).
  */
+import { BUNDLE_OPTIONS } from '../../scripts/bundle-options.mjs';
 import { build, type Metafile } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,17 +31,9 @@ export interface BundleResult {
 export async function bundleLikeProduct(entry: string, outfile: string): Promise<BundleResult> {
   mkdirSync(path.dirname(outfile), { recursive: true });
   const result = await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    legalComments: 'none',
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
     metafile: true,
   });
   return { outfile, metafile: result.metafile };
