@@ -12,10 +12,12 @@ import type { RateLimit } from './nas/rate-limit.js';
 import type { SigningCredentials } from './nas/signer.js';
 
 /**
- * Attempts per NAS call in the functions and the CLI. Instances share the account-wide quota, so
- * throttling is expected under load: more than the client default; the invocation deadline still bounds them.
+ * Attempts per NAS call in the functions and the CLI (the first included). More attempts would absorb more
+ * throttling, but the adaptive rate limiter already avoids most of it, and a retryable answer that lasts
+ * (a data flow Stopped: OperationDenied.InvalidState) would hold every in-flight record for the whole
+ * backoff (8 attempts ≈ 20 s) before ingest can see it and stop the group; FC replays cover the rest.
  */
-export const RUNTIME_MAX_ATTEMPTS = 8;
+export const RUNTIME_MAX_ATTEMPTS = 5;
 
 export interface Runtime {
   readonly config: Config;
