@@ -78,7 +78,7 @@ describe.concurrent('fault matrix: transport faults, replayed like FC, end exact
     expect(throttled.length).toBeGreaterThanOrEqual(40);
     expect(throttled.every((e) => e.status === 400 && !e.executed)).toBe(true);
     expectExactlyOnce(w, run);
-  });
+  }, 90_000); // a correctness test: the adaptive limiter slows down under 25 % throttling, by design
 
   it('5xx: 15 % InternalError (500) and 10 % ServiceUnavailable (503) on every action', async (context) => {
     const w = await newWorld(context, { seed: 12 });
