@@ -10,6 +10,7 @@
  * asserted too: both layers.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { entryListOfBytes } from '../../support/entry-lists.js';
 import { NasApiError, ValidationError } from '../../../shared/errors.js';
 import { isRetryableCode, NON_RETRYABLE_CODES, RETRYABLE_CLIENT_CODES } from '../../../shared/nas/classify.js';
 import type { CreateDataFlowTaskParams } from '../../../shared/nas/types.js';
@@ -54,17 +55,6 @@ function lingjunImport(overrides: Partial<CreateDataFlowTaskParams> = {}): Creat
     EntryList: JSON.stringify(['/a.txt']),
     ...overrides,
   };
-}
-
-/** A JSON array of paths whose serialised text is exactly `bytes` UTF-8 bytes. */
-function entryListOfBytes(bytes: number): string {
-  const entries: string[] = [];
-  const size = (list: string[]): number => Buffer.byteLength(JSON.stringify(list), 'utf8');
-  while (size([...entries, '/' + 'a'.repeat(900)]) + 100 < bytes) entries.push('/' + 'a'.repeat(900));
-  const last = '/' + 'b'.repeat(bytes - size([...entries, '/']));
-  const list = [...entries, last];
-  if (size(list) !== bytes) throw new Error(`built ${size(list)} bytes, wanted ${bytes}`);
-  return JSON.stringify(list);
 }
 
 describe('NAS client ↔ emulator: every CreateDataFlowTask error code of the seed', () => {

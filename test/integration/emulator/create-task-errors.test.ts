@@ -10,21 +10,7 @@ import {
   startTestEmulator,
   type EmulatorFixture,
 } from '../../support/emulator-fixtures.js';
-
-/** A JSON array of paths whose serialised text is exactly `bytes` UTF-8 bytes (elements ≤ 1023 chars). */
-function entryListOfBytes(bytes: number, fill = 'a'): string {
-  const entries: string[] = [];
-  const size = (list: string[]): number => Buffer.byteLength(JSON.stringify(list), 'utf8');
-  const unit = Buffer.byteLength(fill, 'utf8');
-  while (size([...entries, '/' + fill.repeat(900)]) + 100 < bytes) entries.push('/' + fill.repeat(900));
-  // The last element takes the remainder (in whole `fill` units, then ASCII padding).
-  const base = size([...entries, '/']);
-  const remaining = bytes - base;
-  const last = '/' + fill.repeat(Math.floor(remaining / unit)) + 'b'.repeat(remaining % unit);
-  const list = [...entries, last];
-  if (size(list) !== bytes) throw new Error(`built ${size(list)} bytes, wanted ${bytes}`);
-  return JSON.stringify(list);
-}
+import { entryListOfBytes } from '../../support/entry-lists.js';
 
 describe('emulator: CreateDataFlowTask answers every documented error code', () => {
   let fx: EmulatorFixture;

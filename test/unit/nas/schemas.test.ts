@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { entryListOfBytes } from '../../support/entry-lists.js';
 import type * as z from 'zod';
 import { ValidationError } from '../../../shared/errors.js';
 import {
@@ -73,25 +74,6 @@ function expectRejected(op: OperationName, params: unknown, field: string, ruleF
   expect(thrown).toBeInstanceOf(ValidationError);
   const all = (thrown as ValidationError).cause as ValidationIssue[];
   expect(all.some((i) => i.field === field && i.rule.includes(ruleFragment)), JSON.stringify(all)).toBe(true);
-}
-
-/** Builds a JSON EntryList of exactly `targetBytes` UTF-8 bytes whose paths use `unit`. */
-function entryListOfBytes(targetBytes: number, unit = 'a'): string {
-  const unitBytes = Buffer.byteLength(unit);
-  const paths: string[] = [];
-  let used = 2; // [ ]
-  for (;;) {
-    const separator = paths.length > 0 ? 1 : 0;
-    const remaining = targetBytes - used - separator - 3; // two quotes and the leading "/"
-    if (remaining <= 1000 * unitBytes) {
-      const units = Math.floor(remaining / unitBytes);
-      paths.push('/' + unit.repeat(units) + 'a'.repeat(remaining - units * unitBytes));
-      break;
-    }
-    paths.push('/' + unit.repeat(1000));
-    used += separator + 3 + 1000 * unitBytes;
-  }
-  return JSON.stringify(paths);
 }
 
 describe('request schemas: the seed parameters of CreateDataFlowTask', () => {
