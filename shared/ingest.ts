@@ -33,6 +33,7 @@ import {
   subTaskClientTokenFor,
   type ImportBatch,
   type PlannedObject,
+  type RejectionKind,
   type StreamTaskGroup,
 } from './planning/index.js';
 
@@ -180,12 +181,7 @@ export async function ingestRecords(
   const { config, logger } = deps;
   const outcomes: RecordOutcome[] = [...earlier];
   const plan = planSubmissions(records, config.planning);
-  for (const rejected of plan.rejected) {
-    const { bucket, key } = rejected.record;
-    if (rejected.kind === 'duplicate') outcomes.push({ status: 'duplicate', bucket, key, reason: rejected.reason });
-    else if (rejected.kind === 'ignored-event' || rejected.kind === 'directory-marker') outcomes.push({ status: 'ignored', bucket, key, reason: rejected.reason });
-    else outcomes.push({ status: 'rejected', bucket, key, kind: rejected.kind, reason: rejected.reason });
-  }
+  for (const rejected of plan.rejected) outcomes.push(refusalOutcome(rejected.record, rejected.kind, rejected.reason));
 
   let mode = chooseMode(config, deps.state);
   if (plan.items.length > 0) {
@@ -230,6 +226,14 @@ function outcomesOfParsing(parsed: ParsedEvents): RecordOutcome[] {
     outcomes.push({ status: 'rejected', kind: 'malformed-event', reason: `${malformed.path}: ${malformed.reason}` });
   }
   return outcomes;
+}
+
+/** The outcome of a record that planning did not submit: a duplicate, an ignored event, or a rejection. */
+function refusalOutcome(record: ObjectCreated, kind: RejectionKind, reason: string): RecordOutcome {
+  const { bucket, key } = record;
+  if (kind === 'duplicate') return { status: 'duplicate', bucket, key, reason };
+  if (kind === 'ignored-event' || kind === 'directory-marker') return { status: 'ignored', bucket, key, reason };
+  return { status: 'rejected', bucket, key, kind, reason };
 }
 
 function summarize(mode: 'stream' | 'batch', outcomes: RecordOutcome[], dryRun: boolean): IngestReport {
@@ -634,11 +638,7 @@ async function submitBatch(items: PlannedObject[], deps: IngestDeps, invocation:
   const { config, api, state } = deps;
   const outcomes: RecordOutcome[] = [];
   const plan = planImportBatches(items);
-  for (const rejected of plan.rejected) {
-    const { bucket, key } = rejected.item.record;
-    if (rejected.kind === 'duplicate') outcomes.push({ status: 'duplicate', bucket, key, reason: rejected.reason });
-    else outcomes.push({ status: 'rejected', bucket, key, kind: rejected.kind, reason: rejected.reason });
-  }
+  for (const rejected of plan.rejected) outcomes.push(refusalOutcome(rejected.item.record, rejected.kind, rejected.reason));
   const lingjun = config.fileSystemKind === 'lingjun';
   const results = new Array<RecordOutcome[]>(plan.batches.length);
   await runPool(plan.batches.length, Math.min(4, config.maxConcurrency), async (index) => {
