@@ -3,7 +3,7 @@
  * built once and reused by every invocation; the credentials of the current invocation are swapped in.
  * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
  */
-import { loadConfig, type Config } from './config/load-config.js';
+import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
 import { ingest, InstanceState, type IngestReport } from './ingest.js';
 import { createLogger, type Logger } from './log.js';
 import { createNasClient, type NasClient } from './nas/client.js';
@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   readonly fcContext?: unknown;
   /** Directory a relative CPFS_ROUTES_FILE is resolved against (the bundle's folder in FC). */
   readonly codeDir?: string;
+  /** Otherwise-optional variables this process needs (reconcile: OSS_BUCKET), reported with every other problem. */
+  readonly require?: LoadConfigOptions['require'];
   readonly write?: (line: string) => void;
   readonly now?: () => number;
 }
@@ -45,6 +47,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const config = loadConfig(options.env, {
     ...(options.fcContext !== undefined ? { fcContext: options.fcContext } : {}),
     ...(options.codeDir !== undefined ? { codeDir: options.codeDir } : {}),
+    ...(options.require !== undefined ? { require: options.require } : {}),
   });
   let context: unknown;
   let lastCredentials: SigningCredentials | undefined;

@@ -4,7 +4,6 @@
  * instance.
  */
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
-import { loadConfig } from '../../shared/config/load-config.js';
 import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
 import { createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
 import { ossStateStore } from './oss-state-store.js';
@@ -26,8 +25,7 @@ let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'>; setContext(
 function wire(context: unknown) {
   const env = process.env;
   // Fails with every problem at once, the missing bucket included.
-  loadConfig(env, { fcContext: context, codeDir: __dirname, require: ['OSS_BUCKET'] });
-  const runtime = createRuntime({ env, fcContext: context, codeDir: __dirname });
+  const runtime = createRuntime({ env, fcContext: context, codeDir: __dirname, require: ['OSS_BUCKET'] });
   let current: unknown = context;
   const credentials = chain(() => fromFcContext(current)(), fromEnv(env));
   const client = createListingClient(runtime.config, async () => ({ ...(await credentials()), expiration: new Date(Date.now() + CREDENTIALS_REFRESH_MS) }), { internal: true });
