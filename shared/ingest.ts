@@ -18,7 +18,7 @@
  * the documented 100 sub-tasks/s quota, that is the normal path for batches larger than ~timeout × 90.
  */
 import type { Config } from './config/load-config.js';
-import { CpfsIngestError, DeadlineExceededError, NasApiError } from './errors.js';
+import { CpfsIngestError, DeadlineExceededError, NasApiError, TimeoutError } from './errors.js';
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
 import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
@@ -543,8 +543,10 @@ async function submitSubTasks(
           continue;
         }
         if (code !== undefined && STREAM_TASK_GONE_CODES.has(code)) blocked ??= error;
-        // A re-send of what an earlier invocation already sent: a retryable failure changes nothing.
-        outcomes[index] = presumedSent && isRetryableError(error) ? { ...submittedOutcome(item, 'stream', usedTaskId, undefined, false), earlier: true } : failed(item, error);
+        // A re-send of what an earlier invocation already sent, cut off by the deadline: reported as sent
+        // (see submissionOrder). Any other failure stays a failure, so FC retries it.
+        const cutByDeadline = error instanceof DeadlineExceededError || (error instanceof TimeoutError && deps.now() >= invocation.deadlineMs);
+        outcomes[index] = presumedSent && cutByDeadline ? { ...submittedOutcome(item, 'stream', usedTaskId, undefined, false), earlier: true } : failed(item, error);
         return;
       }
     }
