@@ -269,7 +269,7 @@ function outcomesOf(result: unknown): Outcome[] {
   return Array.isArray(outcomes) ? outcomes.filter((o): o is Outcome => typeof o === 'object' && o !== null && typeof (o as Outcome).status === 'string') : [];
 }
 
-/** A native OSS notification for one object (REFERENCE §3: the documented FC sample shape). */
+/** A native OSS notification for one object (docs/platform.md §3: the documented FC sample shape). */
 function ossEvent(key: string, size: number, eTag: string): unknown {
   return {
     events: [

@@ -1,5 +1,5 @@
 /**
- * Verifies an ACS3-HMAC-SHA256 request the way the gateway does (REFERENCE §2), by recomputing the
+ * Verifies an ACS3-HMAC-SHA256 request the way the gateway does (docs/platform.md §2), by recomputing the
  * signature with the project's own signer building blocks over what was actually received: the query
  * parameters, the headers named in `SignedHeaders`, and the SHA-256 of the raw body bytes.
  *

@@ -1,6 +1,6 @@
 /**
  * Request parameters as the NAS OpenAPI receives them: in the query string and/or an
- * `application/x-www-form-urlencoded` body (REFERENCE §1: both are accepted; the V3 signature doc says RPC
+ * `application/x-www-form-urlencoded` body (docs/platform.md §1: both are accepted; the V3 signature doc says RPC
  * parameters may travel in the body). Both are merged; nested values arrive flattened
  * (`Condition.Size`, `Filters.1.Key`).
  */

@@ -1,5 +1,5 @@
 /**
- * Per-account, per-API request quotas (REFERENCE §1 "Quotas": per region, per API, per account).
+ * Per-account, per-API request quotas (docs/platform.md §1 "Quotas": per region, per API, per account).
  *
  * The emulator keeps its own copy of the documented figures; `shared/nas/rate-limit.ts` (written by the
  * client side) carries `DOCUMENTED_QUOTAS` for the client. They must agree — a test compares them once

@@ -1,6 +1,6 @@
 /**
  * The NAS OpenAPI emulator: an HTTP server on loopback that speaks the data-flow subset of NAS OpenAPI
- * 2017-06-26 as documented (REFERENCE §1–2), for tests, the demo and benchmarks.
+ * 2017-06-26 as documented (docs/platform.md §1–2), for tests, the demo and benchmarks.
  *
  * One request goes through: path/method → action (x-acs-action) → injected fault → version → content type
  * → parameters (query + form body) → ACS3 signature → quota → ClientToken replay → action → response

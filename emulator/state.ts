@@ -12,7 +12,7 @@ import type {
   TaskStatus,
 } from '../shared/nas/wire.js';
 
-/** `bmcpfs-…` is CPFS for LINGJUN; `cpfs-…` is CPFS general purpose (REFERENCE §1). */
+/** `bmcpfs-…` is CPFS for LINGJUN; `cpfs-…` is CPFS general purpose (docs/platform.md §1). */
 export type FileSystemKind = 'lingjun' | 'cpfs';
 
 export interface FileSystemRecord {
@@ -152,7 +152,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Minimum versions (REFERENCE §1): data flows from CPFS 2.2.0 / LINGJUN 2.4.0; streaming and sub-tasks LINGJUN 2.6.0. */
+/** Minimum versions (docs/platform.md §1): data flows from CPFS 2.2.0 / LINGJUN 2.4.0; streaming and sub-tasks LINGJUN 2.6.0. */
 export const MIN_DATA_FLOW_VERSION: Readonly<Record<FileSystemKind, string>> = { cpfs: '2.2.0', lingjun: '2.4.0' };
 export const MIN_STREAMING_VERSION = '2.6.0';
 

@@ -1,7 +1,7 @@
 /**
  * The use case: event payload → parsed records → plan → submissions → one outcome per record.
  *
- * Submission paths (REFERENCE §1):
+ * Submission paths (docs/platform.md §1):
  * - **stream** (CPFS for LINGJUN ≥ 2.6): one long-lived StreamImport task per (data flow, ConflictPolicy),
  *   created with Directory `/` and DstDirectory `/` (see shared/planning/path-base.ts), reused across the
  *   invocations of a warm instance and re-resolved when it stops being Executing; one
@@ -145,7 +145,7 @@ const STREAM_UNSUPPORTED_CODES = new Set(['InvalidFilesystemVersion.NotSupport']
 const MAX_STREAM_TASK_CREATES = 3;
 /**
  * The answer of CreateDataFlowTask (Import) on LINGJUN when the data flow already has its batch tasks
- * (at most 4 per data flow, REFERENCE §1). The NAS client does not retry it — the request cannot succeed
+ * (at most 4 per data flow, docs/platform.md §1). The NAS client does not retry it — the request cannot succeed
  * as such right now — but it clears when one of those tasks ends: for the use case it is a retryable
  * failure, left to FC's replay (minutes later) rather than to a busy wait here.
  */
@@ -206,7 +206,7 @@ export async function ingestRecords(
   return report;
 }
 
-/** stream or batch for this invocation (REFERENCE §1: StreamImport never goes to a `cpfs-…` file system). */
+/** stream or batch for this invocation (docs/platform.md §1: StreamImport never goes to a `cpfs-…` file system). */
 export function chooseMode(config: Config, state: InstanceState): 'stream' | 'batch' {
   if (config.fileSystemKind === 'general') return 'batch';
   if (config.importMode === 'batch') return 'batch';
@@ -417,7 +417,7 @@ export async function resolveStreamTask(group: StreamTaskGroup, deps: IngestDeps
           DstDirectory: group.dstDirectory,
           ConflictPolicy: group.conflictPolicy,
           // Sub-tasks write below routed directories that may not exist yet. StreamImport exists only on
-          // LINGJUN ≥ 2.6, which is also where CreateDirIfNotExist is accepted (REFERENCE §1).
+          // LINGJUN ≥ 2.6, which is also where CreateDirIfNotExist is accepted (docs/platform.md §1).
           CreateDirIfNotExist: true,
           ClientToken: streamTaskClientTokenFor(group, generation),
           ...(config.dryRun ? { DryRun: true } : {}),
@@ -655,7 +655,7 @@ async function submitBatch(items: PlannedObject[], deps: IngestDeps, invocation:
           FileSystemId: batch.fileSystemId,
           DataFlowId: batch.dataFlowId,
           TaskAction: 'Import',
-          // LINGJUN accepts only MetaAndData (REFERENCE §1); general-purpose CPFS gets the same, full import.
+          // LINGJUN accepts only MetaAndData (docs/platform.md §1); general-purpose CPFS gets the same, full import.
           DataType: 'MetaAndData',
           Directory: batch.directory,
           DstDirectory: batch.dstDirectory,

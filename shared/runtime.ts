@@ -87,7 +87,7 @@ export function subTaskRateLimit(perSecond: number): RateLimit {
   return perSecond >= 1 ? { limit: perSecond, intervalMs: 1000 } : { limit: 1, intervalMs: Math.ceil(1000 / perSecond) };
 }
 
-/** The invocation deadline: FC start + function timeout − margin (REFERENCE §4: no remaining-time API). */
+/** The invocation deadline: FC start + function timeout − margin (docs/platform.md §4: no remaining-time API). */
 export function invocationDeadline(startMs: number, config: Config, context: unknown): number {
   const timeoutSeconds = functionTimeoutSeconds(context);
   const timeoutMs = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : config.functionTimeoutMs ?? 60_000;

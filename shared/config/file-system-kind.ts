@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 
 /**
- * The two CPFS editions differ in what the data-flow API allows (REFERENCE §1): `bmcpfs-…` is CPFS for
+ * The two CPFS editions differ in what the data-flow API allows (docs/platform.md §1): `bmcpfs-…` is CPFS for
  * LINGJUN (StreamImport, sub-tasks and CreateDirIfNotExist from V2.6.0; ConflictPolicy required;
  * at most 4 batch tasks per data flow), `cpfs-…` is CPFS general purpose (batch Import only).
  */

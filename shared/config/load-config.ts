@@ -52,11 +52,11 @@ export const CONFIG_DEFAULTS = {
 /** Longest accepted CPFS_RECONCILE_SAFETY_MARGIN_SECONDS: one week. */
 export const MAX_RECONCILE_SAFETY_MARGIN_SECONDS = 7 * 24 * 3600;
 
-/** CreateDataFlowSubTask quota per region and account (REFERENCE §1, Quotas). */
+/** CreateDataFlowSubTask quota per region and account (docs/platform.md §1, Quotas). */
 export const SUBTASK_QUOTA_PER_SECOND = 100;
 
 /**
- * FC limits all user environment variables together to 4 KB (REFERENCE §4); past this size CPFS_ROUTES
+ * FC limits all user environment variables together to 4 KB (docs/platform.md §4); past this size CPFS_ROUTES
  * gets a note recommending CPFS_ROUTES_FILE, while there is still room to add other variables.
  */
 export const ROUTES_ENV_NOTE_BYTES = 2048;

@@ -8,7 +8,7 @@
 import * as z from 'zod/mini';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 
-/** Directory rules of CreateDataFlowTask (REFERENCE §1): 1–1023 characters, `/…/`, no `..`. */
+/** Directory rules of CreateDataFlowTask (docs/platform.md §1): 1–1023 characters, `/…/`, no `..`. */
 export const MAX_PATH_CHARS = 1023;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Which OSS event names mean "a complete object now exists under this key" (REFERENCE §3, event names).
+ * Which OSS event names mean "a complete object now exists under this key" (docs/platform.md §3, event names).
  *
  * - PutObject, PostObject, CopyObject, CompleteMultipartUpload: the object is complete.
  * - PutSymlink: a symlink is an object of its own under the key; a data-flow import reads it through OSS

@@ -1,5 +1,5 @@
 /**
- * Every envelope Function Compute can deliver an OSS notification in (REFERENCE §3) → de-duplicated
+ * Every envelope Function Compute can deliver an OSS notification in (docs/platform.md §3) → de-duplicated
  * `ObjectCreated` records, plus an account of everything that was not turned into a record.
  *
  * Accepted envelopes, recognised by shape rather than by trigger configuration, so that one function

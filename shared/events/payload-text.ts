@@ -1,6 +1,6 @@
 /**
  * Small, dependency-free decoders for the text layers an OSS notification can travel through on its way
- * to the function (REFERENCE §3, "Batching only through a queue"): UTF-8 bytes, base64 (OSS writes the
+ * to the function (docs/platform.md §3, "Batching only through a queue"): UTF-8 bytes, base64 (OSS writes the
  * notification into MNS as base64 of the JSON) and the MNS topic XML envelope. Each returns `undefined`
  * instead of throwing, so the caller can record a malformed entry and carry on.
  */

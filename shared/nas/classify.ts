@@ -1,6 +1,6 @@
 /**
  * Error classification for the NAS OpenAPI, in one place: small named predicates over documented code
- * lists (REFERENCE §1, the CreateDataFlowTask error table, Alibaba's common error codes). Retry
+ * lists (docs/platform.md §1, the CreateDataFlowTask error table, Alibaba's common error codes). Retry
  * decisions everywhere else follow from the `retryable` flag these functions set — never from string
  * matching scattered around.
  */

@@ -10,7 +10,7 @@ import type { SigningCredentials } from './signer.js';
 /** Returns the credentials to sign the next attempt with. */
 export type CredentialsProvider = () => SigningCredentials | Promise<SigningCredentials>;
 
-/** The environment variables FC sets for the function's role (REFERENCE §4). */
+/** The environment variables FC sets for the function's role (docs/platform.md §4). */
 export const CREDENTIAL_ENV = {
   accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
   accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',

@@ -26,15 +26,15 @@ export interface DocumentedQuota extends Quota {
 }
 
 /**
- * The NAS API quotas (REFERENCE §1, "Quotas"). The ONE table of them: the client derives its defaults
+ * The NAS API quotas (docs/platform.md §1, "Quotas"). The ONE table of them: the client derives its defaults
  * from it and the emulator enforces it.
  */
 export const DOCUMENTED_QUOTAS: Readonly<Record<OperationName, DocumentedQuota>> = Object.freeze({
-  CreateDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'REFERENCE §1: 120 per 60 s' },
-  CreateDataFlowSubTask: { limit: 100, intervalMs: 1_000, verified: true, note: 'REFERENCE §1: 100 per s' },
-  DescribeDataFlowSubTasks: { limit: 100, intervalMs: 1_000, verified: true, note: 'REFERENCE §1: 100 per s' },
-  DescribeDataFlowTasks: { limit: 120, intervalMs: 60_000, verified: true, note: 'REFERENCE §1: 120 per 60 s' },
-  CancelDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'REFERENCE §1: 120 per 60 s' },
+  CreateDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
+  CreateDataFlowSubTask: { limit: 100, intervalMs: 1_000, verified: true, note: 'docs/platform.md §1: 100 per s' },
+  DescribeDataFlowSubTasks: { limit: 100, intervalMs: 1_000, verified: true, note: 'docs/platform.md §1: 100 per s' },
+  DescribeDataFlowTasks: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
+  CancelDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
   // UNVERIFIED: no published quota for DescribeDataFlows was found. It is called rarely (start-up,
   // doctor, status), so a deliberately low figure — half the other Describe calls — costs nothing and
   // cannot cause throttling if the real quota is as low as the Create* ones.

@@ -1,6 +1,6 @@
 /**
  * Request schemas of the six NAS OpenAPI data-flow operations this project calls. Every documented
- * limit (REFERENCE §1, the CreateDataFlowTask reference page, the Describe* pages) is checked here,
+ * limit (docs/platform.md §1, the CreateDataFlowTask reference page, the Describe* pages) is checked here,
  * before anything is signed or sent, so a bad request fails fast with a `ValidationError` naming the
  * wire field and the rule instead of costing a quota token and a round trip.
  *
@@ -49,7 +49,7 @@ export const MAX_FILTER_IDS = 10;
 
 /**
  * MaxResults ranges. DescribeDataFlowTasks 10–100 and DescribeDataFlowSubTasks 20–100 are in
- * REFERENCE §1; DescribeDataFlows 10–100 (default 20) was read on Alibaba's DescribeDataFlows API page
+ * docs/platform.md §1; DescribeDataFlows 10–100 (default 20) was read on Alibaba's DescribeDataFlows API page
  * (help.aliyun.com "api-describedataflows": "取值范围:10~100。默认值:20").
  */
 export const MAX_RESULTS_RANGE = {

@@ -2,7 +2,7 @@
  * ACS3-HMAC-SHA256 request signing (Alibaba Cloud OpenAPI signature V3), as a pure function:
  * clock, nonce and credentials are passed in, nothing is read from the environment.
  *
- * Rules followed (REFERENCE §2, Alibaba "V3 request structure and signature"):
+ * Rules followed (docs/platform.md §2, Alibaba "V3 request structure and signature"):
  * - CanonicalQueryString: names sorted by code unit, name and value percent-encoded (RFC 3986 unreserved
  *   kept, space → %20, `*` → %2A, `~` kept, uppercase hex), joined with `&`.
  * - CanonicalHeaders: `host`, `content-type` and every `x-acs-*` header, lowercased names, trimmed values,

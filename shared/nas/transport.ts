@@ -84,7 +84,7 @@ export type ParameterPlacement = 'query' | 'body';
 /**
  * THE one place that decides parameter placement: every operation sends its parameters in a form
  * body. Why: a 60 KB EntryList becomes an ~82 KB URL and Alibaba's gateway has answered such long
- * queries with 414 Request-URI Too Large (REFERENCE §1). Alibaba's V3 signature doc states RPC
+ * queries with 414 Request-URI Too Large (docs/platform.md §1). Alibaba's V3 signature doc states RPC
  * parameters may travel as an `application/x-www-form-urlencoded` body, hashed into
  * `x-acs-content-sha256`, and the official SDK core does the same for RPC bodies. One placement for
  * all operations keeps the emulator and the signer's inputs uniform.

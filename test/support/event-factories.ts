@@ -1,5 +1,5 @@
 /**
- * Factories for OSS notifications in every envelope Function Compute delivers (REFERENCE §3). Shared by
+ * Factories for OSS notifications in every envelope Function Compute delivers (docs/platform.md §3). Shared by
  * every test that needs events: keep signatures stable; add options rather than change defaults.
  *
  * Every default is deterministic (no clock, no randomness): the same input gives the same JSON, so tests

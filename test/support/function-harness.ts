@@ -31,7 +31,7 @@ export interface FcCredentials {
   readonly securityToken?: string;
 }
 
-/** The FC 3.0 context of one invocation (REFERENCE §4). */
+/** The FC 3.0 context of one invocation (docs/platform.md §4). */
 export interface FcContext {
   readonly requestId: string;
   readonly credentials: FcCredentials;

@@ -146,7 +146,7 @@ export async function startFunctionWorld(options: WorldOptions = {}): Promise<Fu
         CPFS_SOURCE_STORAGE_PATH: WORLD.sourceStoragePath,
         NAS_ENDPOINT: emulator.url,
         FC_REGION: 'cn-hangzhou',
-        // FC also puts the role's credentials in the environment (REFERENCE §4).
+        // FC also puts the role's credentials in the environment (docs/platform.md §4).
         ALIBABA_CLOUD_ACCESS_KEY_ID: FUNCTION_KEY.accessKeyId,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: FUNCTION_KEY.accessKeySecret,
         ALIBABA_CLOUD_SECURITY_TOKEN: FUNCTION_KEY.securityToken,

@@ -129,7 +129,7 @@ function closeObjects(node: unknown): unknown {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * The OSS events that mean "a complete object now exists" (REFERENCE §3). Never `oss:ObjectCreated:*`: it
+ * The OSS events that mean "a complete object now exists" (docs/platform.md §3). Never `oss:ObjectCreated:*`: it
  * also fires InitiateMultipartUpload and every UploadPart of an object that does not exist yet.
  */
 export const REQUIRED_OSS_EVENTS = [
@@ -210,7 +210,7 @@ const BatchTrigger = z.looseObject({
 });
 export type BatchTrigger = z.infer<typeof BatchTrigger>;
 
-/** The batched path: MNS queue → EventBridge event stream with a batch window (REFERENCE §3, §5). */
+/** The batched path: MNS queue → EventBridge event stream with a batch window (docs/platform.md §3, §5). */
 export function checkBatchTrigger(trigger: unknown): string[] {
   const parsed = BatchTrigger.safeParse(trigger);
   if (!parsed.success) return issues(parsed.error, 'eventbridge trigger');
@@ -333,7 +333,7 @@ export const RECONCILE_VARIABLES = [
 /** Variables s.yaml must pass to both functions (the shared `functionEnv`), each with a non-empty value. */
 export const SHARED_REQUIRED_VARIABLES = ['CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID', 'OSS_BUCKET'] as const;
 
-/** FC: all user variables together at most 4 KB (REFERENCE §4). How FC counts is unverified: key=value bytes. */
+/** FC: all user variables together at most 4 KB (docs/platform.md §4). How FC counts is unverified: key=value bytes. */
 export const MAX_ENVIRONMENT_BYTES = 4096;
 
 /** Variables are strings, named as FC allows, from the documented set, and fit FC's 4 KB. */

@@ -4,7 +4,7 @@ import { ValidationError } from '../../../shared/errors.js';
 import { DEFAULT_KEY_ENCODING, decodeObjectKey } from '../../../shared/events/key-encoding.js';
 
 describe('decodeObjectKey', () => {
-  it('defaults to raw (the leaning of REFERENCE §3)', () => {
+  it('defaults to raw (the leaning of docs/platform.md §3)', () => {
     expect(DEFAULT_KEY_ENCODING).toBe('raw');
   });
 
