@@ -130,7 +130,7 @@ export interface ImportLayout {
  * @example importLayout('/raw/a/b.png', '/datasets/raw/a/b.png', 'raw/a/b.png') // → { dstDirectory: '/datasets/', entry: '/raw/a/b.png' }
  */
 export function importLayout(srcFilePath: string, dstFilePath: string, objectKey: string): ImportLayout | undefined {
-  if (!srcFilePath.startsWith('/') || !dstFilePath.endsWith(srcFilePath)) return undefined;
+  if (!srcFilePath.startsWith('/') || srcFilePath.endsWith('/') || !dstFilePath.endsWith(srcFilePath)) return undefined;
   const dstDirectory = `${dstFilePath.slice(0, dstFilePath.length - srcFilePath.length)}/`;
   return { dstDirectory, entry: importEntryElement(objectKey, srcFilePath.slice(1)) };
 }
