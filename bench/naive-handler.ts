@@ -41,7 +41,6 @@ export async function naiveIngest(payload: Buffer, config: Config, api: DataFlow
       fileSystemId: item.fileSystemId,
       dataFlowId: item.dataFlowId,
       conflictPolicy: item.conflictPolicy,
-      directory: layout.directory,
       dstDirectory: layout.dstDirectory,
     };
     calls += 1;
@@ -52,7 +51,6 @@ export async function naiveIngest(payload: Buffer, config: Config, api: DataFlow
           DataFlowId: item.dataFlowId,
           TaskAction: 'Import',
           DataType: 'MetaAndData',
-          Directory: layout.directory,
           DstDirectory: layout.dstDirectory,
           EntryList: entryList,
           ConflictPolicy: item.conflictPolicy,

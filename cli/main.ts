@@ -8,6 +8,7 @@ import { redactText } from '../shared/log.js';
 import { CREDENTIAL_ENV } from '../shared/nas/credentials.js';
 import { COMMON_HELP, parseCommandArgs, UsageError } from './args.js';
 import { BACKFILL_HELP, runBackfill } from './commands/backfill.js';
+import { CANCEL_HELP, runCancel } from './commands/cancel.js';
 import { DOCTOR_HELP, runDoctor } from './commands/doctor.js';
 import { INVOKE_HELP, runInvoke } from './commands/invoke.js';
 import { PLAN_HELP, runPlan } from './commands/plan.js';
@@ -51,6 +52,7 @@ export const COMMANDS: Readonly<Record<string, { run: Command; summary: string; 
   status: { run: runStatus, summary: 'recent tasks and sub-tasks; --key KEY: where is this object', help: STATUS_HELP },
   backfill: { run: runBackfill, summary: 'list a prefix of the bucket and submit what is found (resumable)', help: BACKFILL_HELP },
   'retry-task': { run: runRetryTask, summary: 're-run a failed batch Import task (SrcTaskId)', help: RETRY_TASK_HELP },
+  cancel: { run: runCancel, summary: 'cancel one task or one sub-task (--dry-run: validate only)', help: CANCEL_HELP },
   demo: { run: runDemoCommand, summary: 'the end-to-end demo on the local emulator (npm start)', help: DEMO_HELP },
 };
 

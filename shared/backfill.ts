@@ -56,6 +56,9 @@ export const PER_RECORD_FAILURE_CODES: ReadonlySet<string> = new Set([
   'InvalidParameter.InvalidFormat',
   'InvalidParameter.SizeTooLarge',
   'ValidationError',
+  // An object of a route batch Import cannot express, met when auto fell back to batch (LINGJUN < 2.6):
+  // the other routes' objects of the page still go in (shared/ingest.ts NOT_BATCHABLE_CODE).
+  'NotBatchable',
 ]);
 
 /** Counts of one run or, in a checkpoint, of every run of the same backfill so far. */

@@ -18,7 +18,7 @@
  * the documented 100 sub-tasks/s quota, that is the normal path for batches larger than ~timeout × 90.
  */
 import type { Config } from './config/load-config.js';
-import { CpfsIngestError, DeadlineExceededError, NasApiError, TimeoutError } from './errors.js';
+import { CpfsIngestError, DeadlineExceededError, NasApiError, TimeoutError, ValidationError } from './errors.js';
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
 import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
@@ -29,6 +29,7 @@ import {
   groupByStreamTask,
   planImportBatches,
   planSubmissions,
+  splitImportBatch,
   streamTaskClientTokenFor,
   subTaskClientTokenFor,
   type ImportBatch,
@@ -636,56 +637,93 @@ async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: Ing
 // ---------------------------------------------------------------------------------------------------
 // batch mode
 
+/**
+ * Answers that refuse a whole Import because of what some entry holds (a character, a format, the size
+ * as the service counts it) without saying which entry. The batch is then halved and re-sent, so the good
+ * entries go through without the bad one (splitImportBatch). A client-side ValidationError of the
+ * EntryList is treated alike; the per-record checks before packing (planImportBatches) should make it
+ * impossible.
+ */
+const ENTRY_REFUSAL_CODES: ReadonlySet<string> = new Set(['IllegalCharacters', 'InvalidParameter.InvalidFormat', 'InvalidParameter.SizeTooLarge']);
+
+/** Code of the failure of an object whose route batch Import cannot express (auto fell back to batch). */
+export const NOT_BATCHABLE_CODE = 'NotBatchable';
+
+function isEntryRefusal(error: unknown): boolean {
+  if (error instanceof ValidationError) return error.field.split(', ').includes('EntryList');
+  const code = codeOf(error);
+  return code !== undefined && ENTRY_REFUSAL_CODES.has(code);
+}
+
 async function submitBatch(items: PlannedObject[], deps: IngestDeps, invocation: InvocationContext): Promise<RecordOutcome[]> {
   const { config, api, state } = deps;
   const outcomes: RecordOutcome[] = [];
   const plan = planImportBatches(items);
-  for (const rejected of plan.rejected) outcomes.push(refusalOutcome(rejected.item.record, rejected.kind, rejected.reason));
+  for (const rejected of plan.rejected) {
+    if (rejected.kind === 'not-batchable') {
+      // Only reached when auto fell back to batch (a LINGJUN older than 2.6): where batch is the only mode
+      // the configuration refuses such routes at load. Sending it anyway would land the file elsewhere.
+      const { bucket, key } = rejected.item.record;
+      outcomes.push({ status: 'failed', bucket, key, code: NOT_BATCHABLE_CODE, message: `not imported: this file system takes no sub-tasks (older than 2.6) and ${rejected.reason}`, retryable: false });
+    } else {
+      outcomes.push(refusalOutcome(rejected.item.record, rejected.kind, rejected.reason));
+    }
+  }
   const lingjun = config.fileSystemKind === 'lingjun';
   const results = new Array<RecordOutcome[]>(plan.batches.length);
-  await runPool(plan.batches.length, Math.min(4, config.maxConcurrency), async (index) => {
-    const batch = plan.batches[index] as ImportBatch;
-    if (deps.now() >= invocation.deadlineMs) {
-      results[index] = batch.items.map(deadlineFailure);
-      return;
-    }
-    const send = (createDir: boolean) =>
-      api.createDataFlowTask(
-        {
-          FileSystemId: batch.fileSystemId,
-          DataFlowId: batch.dataFlowId,
-          TaskAction: 'Import',
-          // LINGJUN accepts only MetaAndData (docs/platform.md §1); general-purpose CPFS gets the same, full import.
-          DataType: 'MetaAndData',
-          Directory: batch.directory,
-          DstDirectory: batch.dstDirectory,
-          EntryList: batch.entryList,
-          ConflictPolicy: batch.conflictPolicy,
-          // The seed asks for CreateDirIfNotExist on Import, but only LINGJUN ≥ 2.6 knows it.
-          ...(createDir ? { CreateDirIfNotExist: true } : {}),
-          ClientToken: batch.clientToken,
-          ...(config.dryRun ? { DryRun: true } : {}),
-        },
-        { deadlineMs: invocation.deadlineMs },
-      );
+
+  // Import requests carry EntryList + DstDirectory + ConflictPolicy and no Directory: Directory, EntryList
+  // and TransferFileListPath are mutually exclusive (docs/platform.md §1; paths: shared/planning/path-base.ts).
+  const send = (batch: ImportBatch, createDir: boolean) =>
+    api.createDataFlowTask(
+      {
+        FileSystemId: batch.fileSystemId,
+        DataFlowId: batch.dataFlowId,
+        TaskAction: 'Import',
+        // LINGJUN accepts only MetaAndData (docs/platform.md §1); general-purpose CPFS gets the same, full import.
+        DataType: 'MetaAndData',
+        DstDirectory: batch.dstDirectory,
+        EntryList: batch.entryList,
+        ConflictPolicy: batch.conflictPolicy,
+        // CreateDirIfNotExist takes effect on Import on LINGJUN ≥ 2.6 only (docs/platform.md §1): sent there.
+        ...(createDir ? { CreateDirIfNotExist: true } : {}),
+        ClientToken: batch.clientToken,
+        ...(config.dryRun ? { DryRun: true } : {}),
+      },
+      { deadlineMs: invocation.deadlineMs },
+    );
+
+  const sendBatch = async (batch: ImportBatch): Promise<RecordOutcome[]> => {
+    if (deps.now() >= invocation.deadlineMs) return batch.items.map(deadlineFailure);
     try {
       let response;
       // Decided per request: batches run concurrently, and one that learns "no CreateDirIfNotExist here"
-      // must not make another, refused for the same reason, look like it had been sent without it.
-      const withCreateDir = lingjun && !state.createDirUnsupported;
+      // must not make another, refused for the same reason, look like it had been sent without it. A
+      // LINGJUN known to be older than 2.6 (no StreamImport) gets none at all.
+      const withCreateDir = lingjun && !state.createDirUnsupported && !state.streamImportUnsupported;
       try {
-        response = await send(withCreateDir);
+        response = await send(batch, withCreateDir);
       } catch (error) {
         if (!(withCreateDir && STREAM_UNSUPPORTED_CODES.has(codeOf(error) ?? ''))) throw error;
         state.createDirUnsupported = true;
-        response = await send(false);
+        response = await send(batch, false);
       }
-      results[index] = batch.items.map((item) => submittedOutcome(item, 'batch', response.TaskId, undefined, config.dryRun));
+      return batch.items.map((item) => submittedOutcome(item, 'batch', response.TaskId, undefined, config.dryRun));
     } catch (error) {
+      if (batch.items.length > 1 && isEntryRefusal(error)) {
+        // One entry sinks the whole request: re-send the halves, so the good entries go without it.
+        deps.logger.warn('batch.split', { entries: batch.items.length, code: codeOf(error) ?? 'ValidationError' });
+        const [first, second] = splitImportBatch(batch);
+        return [...(await sendBatch(first)), ...(await sendBatch(second))];
+      }
       // The LINGJUN batch-task limit clears when a running task ends: retry on FC's replay.
       const atBatchLimit = lingjun && BATCH_TASK_LIMIT_CODES.has(codeOf(error) ?? '');
-      results[index] = batch.items.map((item) => failed(item, error, atBatchLimit ? true : undefined));
+      return batch.items.map((item) => failed(item, error, atBatchLimit ? true : undefined));
     }
+  };
+
+  await runPool(plan.batches.length, Math.min(4, config.maxConcurrency), async (index) => {
+    results[index] = await sendBatch(plan.batches[index] as ImportBatch);
   });
   for (const batchOutcomes of results) outcomes.push(...batchOutcomes);
   return outcomes;

@@ -14,9 +14,12 @@ export const BENCH_BUCKET = 'bench-bucket';
  * directory pairs (three Import groups). `CPFS_ROUTES` takes this array as JSON.
  */
 export const BENCH_ROUTES: readonly Route[] = Object.freeze([
-  { prefix: 'datasets/images/', dstDirectory: '/training/images/', conflictPolicy: 'KEEP_LATEST' },
-  { prefix: 'datasets/labels/', dstDirectory: '/training/labels/', conflictPolicy: 'KEEP_LATEST' },
-  { prefix: 'checkpoints/', dstDirectory: '/ckpt/', conflictPolicy: 'OVERWRITE_EXISTING' },
+  // Each keeps the key path below its destination (a directory added above it): batch Import, which names
+  // no Directory, can express only such routes (shared/planning/path-base.ts), and the bench's batch runs
+  // use these routes on general-purpose CPFS, where a renaming route is a configuration error.
+  { prefix: 'datasets/images/', dstDirectory: '/training/datasets/images/', conflictPolicy: 'KEEP_LATEST' },
+  { prefix: 'datasets/labels/', dstDirectory: '/training/datasets/labels/', conflictPolicy: 'KEEP_LATEST' },
+  { prefix: 'checkpoints/', dstDirectory: '/ckpt/checkpoints/', conflictPolicy: 'OVERWRITE_EXISTING' },
 ]);
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same keys on every machine. */

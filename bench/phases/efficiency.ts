@@ -5,7 +5,7 @@
  * - stream mode (LINGJUN 2.6): the product's `ingest()` on a cold instance (no streaming task known
  *   yet), then a second invocation on the same warm instance.
  * - batch mode (general-purpose CPFS): CreateDataFlowTask calls against the lower bound
- *   ⌈total EntryList bytes / 64 KB⌉, and the fill of each EntryList (`entryListStats`), once with every
+ *   ⌈total EntryList bytes / 65,535⌉ (an EntryList is "less than 64 KB"), and the fill of each EntryList (`entryListStats`), once with every
  *   key in one Import group (no routes) and once with the three bench routes (three groups).
  * - naive: one CreateDataFlowTask(Import) per object.
  *
@@ -55,7 +55,8 @@ function recordingEntryLists(api: DataFlowApi, sink: SentList[]): DataFlowApi {
     ...api,
     createDataFlowTask: (params, options) => {
       if (params.EntryList !== undefined && params.DryRun !== true) {
-        sink.push({ group: `${params.ConflictPolicy ?? ''} ${params.Directory ?? ''} ${params.DstDirectory ?? ''}`, entryList: params.EntryList });
+        // Import groups: (ConflictPolicy, DstDirectory); an Import with an EntryList names no Directory.
+        sink.push({ group: `${params.ConflictPolicy ?? ''} ${params.DstDirectory ?? ''}`, entryList: params.EntryList });
       }
       return api.createDataFlowTask(params, options);
     },
@@ -284,7 +285,7 @@ export async function benchEfficiency(options: EfficiencyOptions): Promise<Secti
   };
 }
 
-/** The fill ⌈bytes / 64 KB⌉ lists would have if every byte were packed: the ceiling of any packing. */
+/** The fill ⌈bytes / 65,535⌉ lists would have if every byte were packed: the ceiling of any packing. */
 function bestFill(totalBytes: number): number {
   return totalBytes / (Math.ceil(totalBytes / MAX_ENTRY_LIST_BYTES) * MAX_ENTRY_LIST_BYTES);
 }
@@ -303,10 +304,10 @@ interface BatchFigures {
   /** CreateDataFlowTask calls the use case made (each may be several requests). */
   readonly clientCalls: number;
   readonly stats: ReturnType<typeof entryListStats>;
-  /** ⌈total EntryList bytes / 64 KB⌉ over all lists. */
+  /** ⌈total EntryList bytes / 65,535⌉ over all lists. */
   readonly lowerBound: number;
   readonly groups: Map<string, string[]>;
-  /** Σ over groups of ⌈group bytes / 64 KB⌉: what any packing that keeps groups apart needs. */
+  /** Σ over groups of ⌈group bytes / 65,535⌉: what any packing that keeps groups apart needs. */
   readonly perGroupLowerBound: number;
   /** Mean fill of every list but the last of its group (the last holds what is left over). */
   readonly fullListsFill: number;

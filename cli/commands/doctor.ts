@@ -9,7 +9,7 @@ import { CREDENTIAL_ENV } from '../../shared/nas/credentials.js';
 import type { CreateDataFlowTaskParams } from '../../shared/nas/types.js';
 import type { DataFlow } from '../../shared/nas/wire.js';
 import { listObjects } from '../../shared/oss/listing.js';
-import { sourceKeyPrefix } from '../../shared/planning/index.js';
+import { importEntryElement, sourceKeyPrefix } from '../../shared/planning/index.js';
 import { COMMON_HELP, parseCommandArgs } from '../args.js';
 import type { Env } from '../config-source.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -258,8 +258,10 @@ async function remoteChecks(config: Config, api: NasClient, streamOnGeneral: boo
       useStream = false;
     }
   }
-  const probe = `/${sourceKeyPrefix(config.sourceStoragePath)}cpfs-ingest-doctor-probe`;
-  const importParams: CreateDataFlowTaskParams = { ...base, TaskAction: 'Import', Directory: '/', DstDirectory: '/', EntryList: JSON.stringify([probe]) };
+  // The Import the function sends: EntryList + DstDirectory, no Directory (exclusive with EntryList).
+  const probeKey = `${sourceKeyPrefix(config.sourceStoragePath)}cpfs-ingest-doctor-probe`;
+  const probe = importEntryElement(probeKey, 'cpfs-ingest-doctor-probe');
+  const importParams: CreateDataFlowTaskParams = { ...base, TaskAction: 'Import', DstDirectory: '/', EntryList: JSON.stringify([probe]) };
   try {
     await api.createDataFlowTask(importParams);
     add({ name: 'dry-run-create-task', status: 'pass', detail: 'DryRun CreateDataFlowTask (Import) accepted' });

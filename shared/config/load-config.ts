@@ -18,6 +18,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import { KEY_ENCODINGS } from '../events/key-encoding.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
+import { routeImportDstDirectory } from '../planning/path-base.js';
 import type { PlanningSettings } from '../planning/types.js';
 import { FILE_SYSTEM_ID_PATTERN, fileSystemKind } from './file-system-kind.js';
 import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
@@ -224,6 +225,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   // Routes, from the environment or a bundled file (FC caps all variables at 4 KB together).
   const routes = loadRoutes(get, options, sourceStoragePath, notes, problems);
+  checkBatchExpressible(routes, sourceStoragePath, fileSystemId, mode, problems);
 
   // OSS listing (reconcile, backfill) and the bucket check of planning.
   const bucket = get('OSS_BUCKET');
@@ -286,6 +288,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     notes,
   });
   return deepFreeze(config);
+}
+
+/**
+ * Where batch Import is the only mode — a `cpfs-…` file system (no StreamImport), or CPFS_IMPORT_MODE=batch —
+ * a route that batch Import cannot express is a configuration error naming the route and why: an Import
+ * with an EntryList carries no Directory (docs/platform.md §1), so a route that renames a directory
+ * (prefix `in/imgs/` → `/datasets/images/`) would land its files elsewhere (shared/planning/path-base.ts
+ * `routeImportDstDirectory`). In `auto` on LINGJUN such routes go through sub-tasks; `stream` never batches.
+ */
+function checkBatchExpressible(
+  routes: RoutesResult,
+  sourceStoragePath: string,
+  fileSystemId: string | undefined,
+  mode: ImportMode | undefined,
+  problems: Problem[],
+): void {
+  if (routes.list.length === 0 || directoryPathProblems(sourceStoragePath).length > 0) return;
+  const general = fileSystemId !== undefined && FILE_SYSTEM_ID_PATTERN.test(fileSystemId) && fileSystemKind(fileSystemId) === 'general';
+  if (!general && mode !== 'batch') return;
+  const why = general ? 'a cpfs-… file system takes batch Import tasks only' : 'CPFS_IMPORT_MODE=batch';
+  const field = routes.source === 'file' ? 'CPFS_ROUTES_FILE' : 'CPFS_ROUTES';
+  routes.list.forEach((route, i) => {
+    const layout = routeImportDstDirectory(route, sourceStoragePath);
+    if (!layout.ok) {
+      problems.push({ field: `${field}[${i}]`, rule: `route ${JSON.stringify(route.prefix)} → ${route.dstDirectory} cannot be sent as a batch Import (${why}): it ${layout.reason}` });
+    }
+  });
 }
 
 function parseWith<T>(schema: z.ZodMiniType<T>, value: string | undefined, fallback: T, field: string, problems: Problem[]): T | undefined {

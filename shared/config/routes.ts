@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
+import { checkCpfsPath, MAX_CPFS_NAME_BYTES } from '../planning/path-rules.js';
 
 /** Directory rules of CreateDataFlowTask (docs/platform.md §1): 1–1023 characters, `/…/`, no `..`. */
 export const MAX_PATH_CHARS = 1023;
@@ -14,15 +15,41 @@ export const MAX_PATH_CHARS = 1023;
 /**
  * Problems with a directory path such as `/data/in/`, as rule sentences (empty when it is fine).
  * Used for `CPFS_SOURCE_STORAGE_PATH` and each route's `dstDirectory`.
+ *
+ * Beyond the documented directory rules, every CPFS path rule that each file path built on this directory
+ * would break (shared/planning/path-rules.ts: backslash, control characters such as NUL or a line break, a
+ * name longer than 255 bytes, an unpaired surrogate) is refused here: such a setting would reject every
+ * record, so it is a configuration error at load rather than a rejection per object. The directory must
+ * also leave room for a file name below it (1,023 characters in all).
  */
 export function directoryPathProblems(path: string): string[] {
   const problems: string[] = [];
   if (path.length < 1 || path.length > MAX_PATH_CHARS) problems.push(`must be 1–${MAX_PATH_CHARS} characters`);
+  else if (path.length > MAX_PATH_CHARS - 1) problems.push(`must be at most ${MAX_PATH_CHARS - 1} characters, to leave room for a file name below it`);
   if (!path.startsWith('/') || !path.endsWith('/')) problems.push('must start and end with /');
   const segments = path.split('/').slice(1, -1);
   if (segments.some((s) => s === '..' || s === '.')) problems.push('must not contain . or .. segments');
   if (path !== '/' && segments.some((s) => s === '')) problems.push('must not contain an empty segment (//)');
+  if (problems.length === 0) {
+    const check = checkCpfsPath(path, 'path', 'directory');
+    if (!check.ok) problems.push(`${check.rule}: every file path below it would be refused`);
+  }
   return problems;
+}
+
+/**
+ * Problems of a route prefix that would make every key it matches invalid as a CPFS path (the key, and so
+ * SrcFilePath, starts with the prefix): a backslash, a control character (NUL, line breaks…), an unpaired
+ * surrogate, an empty, `.` or `..` directory name, or a name longer than 255 UTF-8 bytes — whether complete
+ * (`…/name/`) or the start of the file name (`…/name`).
+ */
+export function prefixPathProblems(prefix: string): string[] {
+  if (prefix === '') return [];
+  // Checked as the start of a file path: "/" + prefix + a one-letter rest stands for every key it matches.
+  const check = checkCpfsPath(`/${prefix}${prefix.endsWith('/') ? 'x' : ''}`, 'prefix');
+  if (check.ok) return [];
+  if (/longer than \d+ characters/.test(check.rule)) return [];
+  return [`${check.rule.replace(/ at index \d+/, '')}: every key under it would be refused (names ≤ ${MAX_CPFS_NAME_BYTES} bytes, no backslash or control characters)`];
 }
 
 const directoryPath = z.string({ error: 'must be a string' }).check(z.superRefine((path, ctx) => {
@@ -35,6 +62,10 @@ export const RouteInput = z.strictObject({
     z.maxLength(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
     // OSS object names never start with `/`, so such a prefix could never match.
     z.refine((prefix) => !prefix.startsWith('/'), 'must not start with / (OSS keys never do)'),
+    z.superRefine((prefix, ctx) => {
+      if (prefix.startsWith('/')) return;
+      for (const message of prefixPathProblems(prefix)) ctx.addIssue({ code: 'custom', message });
+    }),
   ),
   dstDirectory: directoryPath,
   conflictPolicy: z.optional(z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` })),

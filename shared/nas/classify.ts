@@ -124,6 +124,24 @@ export function isRetryableCode(code: string | undefined, status: number): boole
   return isRetryableStatus(status);
 }
 
+/** Operations that end work: only an operator's tool sends them (`cpfs-ingest cancel`); the functions never do. */
+export const CANCEL_OPERATIONS: ReadonlySet<string> = new Set(['CancelDataFlowTask', 'CancelDataFlowSubTask']);
+
+/**
+ * Answers that, for a cancel, mean "the task or sub-task is not in a state that can be cancelled":
+ * a terminal one (COMPLETE, FAILED, CANCELED…) is refused, and a streaming task with running sub-tasks
+ * cannot be cancelled (docs/platform.md §1). Repeating the same cancel a few hundred milliseconds later
+ * does not change that, so — unlike for a create, where `OperationDenied.InvalidState` means a data flow
+ * that is still starting — a cancel is not retried on them; the operator sees the answer at once.
+ */
+export const CANCEL_STATE_CODES: ReadonlySet<string> = new Set(['OperationDenied.InvalidState', 'OperationDenied.DependencyViolation']);
+
+/** {@link isRetryableCode}, with the cancel operations' reading of the state codes (see CANCEL_STATE_CODES). */
+export function isRetryableAnswer(action: string, code: string | undefined, status: number): boolean {
+  if (CANCEL_OPERATIONS.has(action) && code !== undefined && CANCEL_STATE_CODES.has(code)) return false;
+  return isRetryableCode(code, status);
+}
+
 function shorten(text: string): string {
   return text.length > MAX_ERROR_MESSAGE_CHARS ? `${text.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : text;
 }
@@ -148,7 +166,7 @@ export function classifyHttpError(
       code,
       shorten(redact(message ?? '(no message)')),
       status,
-      isRetryableCode(code, status),
+      isRetryableAnswer(action, code, status),
       RequestId ?? requestId,
       action,
     );

@@ -19,8 +19,9 @@ import { DEFAULT_RETRY, defaultSleep, retry } from './retry.js';
 import { validateRequest, type ParamsByOperation } from './schemas.js';
 import { canonicalizeQuery, signRequest, type SigningCredentials } from './signer.js';
 import { createHttpTransport, DEFAULT_TIMEOUT_MS, placeParameters, type HttpSend, type ParamValue } from './transport.js';
-import type { CallOptions, DataFlowApi, OperationName } from './types.js';
+import type { CallOptions, DataFlowApi, NasOperationName, NasOperatorApi } from './types.js';
 import {
+  CancelDataFlowSubTaskResponse,
   CancelDataFlowTaskResponse,
   CreateDataFlowSubTaskResponse,
   CreateDataFlowTaskResponse,
@@ -38,13 +39,14 @@ export const RESPONSE_SCHEMAS = {
   DescribeDataFlowSubTasks: DescribeDataFlowSubTasksResponse,
   DescribeDataFlows: DescribeDataFlowsResponse,
   CancelDataFlowTask: CancelDataFlowTaskResponse,
-} as const satisfies Record<OperationName, z.ZodMiniType>;
+  CancelDataFlowSubTask: CancelDataFlowSubTaskResponse,
+} as const satisfies Record<NasOperationName, z.ZodMiniType>;
 
-type ResponseOf<Op extends OperationName> = z.output<(typeof RESPONSE_SCHEMAS)[Op]>;
+type ResponseOf<Op extends NasOperationName> = z.output<(typeof RESPONSE_SCHEMAS)[Op]>;
 
 /** Told after every attempt that reached the network (no parameters, no secrets). */
 export interface NasRequestEvent {
-  readonly operation: OperationName;
+  readonly operation: NasOperationName;
   /** 1 for the first attempt. */
   readonly attempt: number;
   /** HTTP status, when an answer arrived. */
@@ -70,7 +72,7 @@ export interface NasClientOptions {
    * Client-side limits per operation, replacing the defaults (97 % of DOCUMENTED_QUOTAS) for the
    * operations given; `false` turns limiting off.
    */
-  readonly rateLimits?: Partial<Record<OperationName, RateLimit>> | false;
+  readonly rateLimits?: Partial<Record<NasOperationName, RateLimit>> | false;
   /**
    * Whether each limit adapts to the server's answers (default true): a Throttling answer cuts the
    * operation's rate, successes raise it back to the limit (rate-limit.ts `ADAPTIVE_RATE`). `false`
@@ -89,8 +91,11 @@ export interface NasClientOptions {
   readonly send?: HttpSend;
 }
 
-/** The adapter, plus `close()` to release its keep-alive sockets. */
-export interface NasClient extends DataFlowApi {
+/**
+ * The adapter, the operator-only calls (CancelDataFlowSubTask, for `cpfs-ingest cancel`), plus `close()`
+ * to release its keep-alive sockets. The functions hold it as a `DataFlowApi`, which has no such call.
+ */
+export interface NasClient extends DataFlowApi, NasOperatorApi {
   close(): void;
 }
 
@@ -155,7 +160,7 @@ export function createNasClient(options: NasClientOptions): NasClient {
     maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
   };
 
-  async function attemptOnce<Op extends OperationName>(
+  async function attemptOnce<Op extends NasOperationName>(
     operation: Op,
     placed: ReturnType<typeof placeParameters>,
     attempt: number,
@@ -232,7 +237,7 @@ export function createNasClient(options: NasClientOptions): NasClient {
     }
   }
 
-  async function call<Op extends OperationName>(
+  async function call<Op extends NasOperationName>(
     operation: Op,
     params: ParamsByOperation[Op],
     callOptions: CallOptions = {},
@@ -255,10 +260,13 @@ export function createNasClient(options: NasClientOptions): NasClient {
   return {
     createDataFlowTask: (params, opts) => call('CreateDataFlowTask', params, opts),
     createDataFlowSubTask: (params, opts) => call('CreateDataFlowSubTask', params, opts),
-    describeDataFlowTasks: (params, opts) => call('DescribeDataFlowTasks', params, opts),
+    // WithReports defaults to true on LINGJUN and slows the query (docs/platform.md §1, newer API texts):
+    // every lookup sends false unless its caller asks for the reports explicitly (status shows their names).
+    describeDataFlowTasks: (params, opts) => call('DescribeDataFlowTasks', { WithReports: false, ...params }, opts),
     describeDataFlowSubTasks: (params, opts) => call('DescribeDataFlowSubTasks', params, opts),
     describeDataFlows: (params, opts) => call('DescribeDataFlows', params, opts),
     cancelDataFlowTask: (params, opts) => call('CancelDataFlowTask', params, opts),
+    cancelDataFlowSubTask: (params, opts) => call('CancelDataFlowSubTask', params, opts),
     close: () => transport?.destroy(),
   };
 }

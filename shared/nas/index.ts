@@ -4,8 +4,9 @@
  */
 export { createNasClient, DEFAULT_USER_AGENT, RESPONSE_SCHEMAS } from './client.js';
 export type { NasClient, NasClientOptions, NasRequestEvent } from './client.js';
-export type { CallOptions, DataFlowApi, Filter, OperationName } from './types.js';
+export type { CallOptions, DataFlowApi, Filter, NasOperationName, NasOperatorApi, OperationName } from './types.js';
 export type {
+  CancelDataFlowSubTaskParams,
   CancelDataFlowTaskParams,
   CreateDataFlowSubTaskParams,
   CreateDataFlowTaskParams,
@@ -14,16 +15,19 @@ export type {
   DescribeDataFlowsParams,
 } from './types.js';
 export {
+  CancelDataFlowSubTaskRequest,
   CancelDataFlowTaskRequest,
   CreateDataFlowSubTaskRequest,
   CreateDataFlowTaskRequest,
   DescribeDataFlowSubTasksRequest,
   DescribeDataFlowTasksRequest,
   DescribeDataFlowsRequest,
+  EXCLUSIVE_SOURCE_PARAMETERS,
   FILTER_KEYS,
   MAX_CLIENT_TOKEN_CHARS,
   MAX_ENTRY_LIST_BYTES,
   MAX_FILTER_IDS,
+  MAX_INCLUDES_CHARS,
   MAX_PATH_CHARS,
   MAX_RESULTS_RANGE,
   OPERATION_NAMES,
@@ -35,12 +39,17 @@ export {
   filePathProblems,
   fileSystemKind,
   findRequestIssues,
+  includesProblems,
+  subTaskIdProblems,
+  transferFileListPathProblems,
   isValidUtf8Text,
   utf8ByteLength,
   validateRequest,
 } from './schemas.js';
 export type { ParamsByOperation, ValidationIssue } from './schemas.js';
 export {
+  CANCEL_OPERATIONS,
+  CANCEL_STATE_CODES,
   NETWORK_ERROR_CODES,
   NON_RETRYABLE_CODES,
   RETRYABLE_CLIENT_CODES,
@@ -50,6 +59,7 @@ export {
   classifyHttpError,
   isCredentialProblem,
   isPermanentCode,
+  isRetryableAnswer,
   isRetryableCode,
   isRetryableError,
   isRetryableStatus,

@@ -10,7 +10,7 @@
  */
 import { DeadlineExceededError, ValidationError } from '../errors.js';
 import { abortReason, defaultSleep } from './retry.js';
-import type { OperationName } from './types.js';
+import type { NasOperationName } from './types.js';
 
 /** A number of calls allowed per interval. */
 export interface Quota {
@@ -26,24 +26,18 @@ export interface DocumentedQuota extends Quota {
 }
 
 /**
- * The NAS API quotas (docs/platform.md §1, "Quotas"). The ONE table of them: the client derives its defaults
- * from it and the emulator enforces it.
+ * The NAS API quotas (docs/platform.md §1, "Quotas": the LINGJUN quota page, per region, per API, per
+ * parent account). The ONE table of them: the client derives its defaults from it; the emulator keeps an
+ * independent copy on purpose, and a test compares the two. All seven documented operations are here.
  */
-export const DOCUMENTED_QUOTAS: Readonly<Record<OperationName, DocumentedQuota>> = Object.freeze({
+export const DOCUMENTED_QUOTAS: Readonly<Record<NasOperationName, DocumentedQuota>> = Object.freeze({
   CreateDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
   CreateDataFlowSubTask: { limit: 100, intervalMs: 1_000, verified: true, note: 'docs/platform.md §1: 100 per s' },
   DescribeDataFlowSubTasks: { limit: 100, intervalMs: 1_000, verified: true, note: 'docs/platform.md §1: 100 per s' },
+  CancelDataFlowSubTask: { limit: 100, intervalMs: 1_000, verified: true, note: 'docs/platform.md §1: 100 per s' },
   DescribeDataFlowTasks: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
   CancelDataFlowTask: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
-  // UNVERIFIED: no published quota for DescribeDataFlows was found. It is called rarely (start-up,
-  // doctor, status), so a deliberately low figure — half the other Describe calls — costs nothing and
-  // cannot cause throttling if the real quota is as low as the Create* ones.
-  DescribeDataFlows: {
-    limit: 60,
-    intervalMs: 60_000,
-    verified: false,
-    note: 'UNVERIFIED: no documented quota; conservative assumption of 60 per 60 s',
-  },
+  DescribeDataFlows: { limit: 120, intervalMs: 60_000, verified: true, note: 'docs/platform.md §1: 120 per 60 s' },
 });
 
 /**
@@ -63,9 +57,9 @@ export interface RateLimit extends Quota {
 }
 
 /** The client's default limits: `fraction` of each documented quota, rounded down. */
-export function defaultRateLimits(fraction: number = CLIENT_QUOTA_FRACTION): Record<OperationName, RateLimit> {
-  const limits = {} as Record<OperationName, RateLimit>;
-  for (const [op, quota] of Object.entries(DOCUMENTED_QUOTAS) as [OperationName, DocumentedQuota][]) {
+export function defaultRateLimits(fraction: number = CLIENT_QUOTA_FRACTION): Record<NasOperationName, RateLimit> {
+  const limits = {} as Record<NasOperationName, RateLimit>;
+  for (const [op, quota] of Object.entries(DOCUMENTED_QUOTAS) as [NasOperationName, DocumentedQuota][]) {
     limits[op] = { limit: Math.max(1, Math.floor(quota.limit * fraction)), intervalMs: quota.intervalMs };
   }
   return limits;
@@ -144,7 +138,7 @@ export interface AcquireOptions {
 
 export interface RateLimiterOptions {
   /** Limits per operation; operations not listed are not limited. */
-  readonly limits: Partial<Record<OperationName, RateLimit>>;
+  readonly limits: Partial<Record<NasOperationName, RateLimit>>;
   /** Rate adaptation to Throttling answers (default `ADAPTIVE_RATE`); `false` keeps every rate fixed. */
   readonly adaptive?: Partial<AdaptiveRate> | false;
   readonly now?: () => number;
@@ -181,7 +175,7 @@ interface Bucket {
  * `limit` calls.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<OperationName, Bucket>();
+  private readonly buckets = new Map<NasOperationName, Bucket>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly adaptive: AdaptiveRate | undefined;
@@ -192,7 +186,7 @@ export class RateLimiter {
     this.adaptive = options.adaptive === false ? undefined : validAdaptiveRate({ ...ADAPTIVE_RATE, ...options.adaptive });
     const floorFraction = this.adaptive?.floorFraction ?? 1;
     const start = this.now();
-    for (const [op, limit] of Object.entries(options.limits) as [OperationName, RateLimit | undefined][]) {
+    for (const [op, limit] of Object.entries(options.limits) as [NasOperationName, RateLimit | undefined][]) {
       if (!limit) continue;
       const { capacity, refillPerMs } = bucketParameters(limit);
       this.buckets.set(op, {
@@ -211,7 +205,7 @@ export class RateLimiter {
   }
 
   /** Waits for this operation's next token, in arrival order. Resolves at once for unlimited operations. */
-  acquire(operation: OperationName, options: AcquireOptions = {}): Promise<void> {
+  acquire(operation: NasOperationName, options: AcquireOptions = {}): Promise<void> {
     const bucket = this.buckets.get(operation);
     if (!bucket) return Promise.resolve();
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
@@ -251,7 +245,7 @@ export class RateLimiter {
    * is dropped — the quota is full right now, spending it would only meet more throttles — and queued
    * callers whose turn now comes too late for their deadline fail with DeadlineExceededError.
    */
-  onThrottled(operation: OperationName, sentAtMs: number = this.now()): void {
+  onThrottled(operation: NasOperationName, sentAtMs: number = this.now()): void {
     const bucket = this.buckets.get(operation);
     if (!bucket || !this.adaptive || sentAtMs < bucket.decreasedAtMs + bucket.intervalMs) return;
     this.refill(bucket); // tokens earned until now were earned at the old rate
@@ -262,7 +256,7 @@ export class RateLimiter {
   }
 
   /** Tells the limiter that the quota admitted a call of `operation`: its rate climbs towards the limit. */
-  onSucceeded(operation: OperationName): void {
+  onSucceeded(operation: NasOperationName): void {
     const bucket = this.buckets.get(operation);
     if (!bucket || !this.adaptive || bucket.refillPerMs >= bucket.maxRefillPerMs) return;
     this.refill(bucket); // tokens earned until now were earned at the old rate
@@ -279,14 +273,14 @@ export class RateLimiter {
    * An operation's current refill rate and its configured one, in calls per its interval (both
    * Infinity when unlimited). For tests and metrics.
    */
-  rate(operation: OperationName): { current: number; max: number } {
+  rate(operation: NasOperationName): { current: number; max: number } {
     const bucket = this.buckets.get(operation);
     if (!bucket) return { current: Number.POSITIVE_INFINITY, max: Number.POSITIVE_INFINITY };
     return { current: bucket.refillPerMs * bucket.intervalMs, max: bucket.maxRefillPerMs * bucket.intervalMs };
   }
 
   /** Tokens available now for an operation (Infinity when unlimited). For tests and metrics. */
-  available(operation: OperationName): number {
+  available(operation: NasOperationName): number {
     const bucket = this.buckets.get(operation);
     if (!bucket) return Number.POSITIVE_INFINITY;
     this.refill(bucket);
@@ -300,7 +294,7 @@ export class RateLimiter {
   }
 
   /** Fails the queued callers whose turn, at the current rate, comes at or after their deadline. */
-  private expireLateWaiters(bucket: Bucket, operation: OperationName): void {
+  private expireLateWaiters(bucket: Bucket, operation: NasOperationName): void {
     let position = 0;
     for (const waiter of [...bucket.queue]) {
       if (waiter.deadlineMs === undefined || this.turnAtMs(bucket, position) < waiter.deadlineMs) {
@@ -320,7 +314,7 @@ export class RateLimiter {
     bucket.refilledAtMs = now;
   }
 
-  private async pump(bucket: Bucket, operation: OperationName): Promise<void> {
+  private async pump(bucket: Bucket, operation: NasOperationName): Promise<void> {
     if (bucket.pumping) return;
     bucket.pumping = true;
     try {
@@ -350,7 +344,7 @@ export class RateLimiter {
   }
 }
 
-function noSlotError(operation: OperationName): DeadlineExceededError {
+function noSlotError(operation: NasOperationName): DeadlineExceededError {
   return new DeadlineExceededError(`rate limit of ${operation}: no call slot before the deadline`);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Request schemas of the six NAS OpenAPI data-flow operations this project calls. Every documented
+ * Request schemas of the seven NAS OpenAPI data-flow operations this project calls. Every documented
  * limit (docs/platform.md §1, the CreateDataFlowTask reference page, the Describe* pages) is checked here,
  * before anything is signed or sent, so a bad request fails fast with a `ValidationError` naming the
  * wire field and the rule instead of costing a quota token and a round trip.
@@ -18,13 +18,14 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import type {
+  CancelDataFlowSubTaskParams,
   CancelDataFlowTaskParams,
   CreateDataFlowSubTaskParams,
   CreateDataFlowTaskParams,
   DescribeDataFlowSubTasksParams,
   DescribeDataFlowTasksParams,
   DescribeDataFlowsParams,
-  OperationName,
+  NasOperationName,
 } from './types.js';
 import { CONFLICT_POLICIES, DATA_TYPES, TASK_ACTIONS } from './wire.js';
 
@@ -40,8 +41,18 @@ export interface ValidationIssue {
 
 /** Directory, DstDirectory, EntryList paths, SrcFilePath, DstFilePath: 1–1023 characters. */
 export const MAX_PATH_CHARS = 1023;
-/** EntryList: "total length cannot exceed 64 KB" — counted as UTF-8 bytes of the JSON text as sent. */
-export const MAX_ENTRY_LIST_BYTES = 65_536;
+/**
+ * EntryList: total length "less than 64 KB" (docs/platform.md §1, newer API texts; the seed said "cannot
+ * exceed") — counted as UTF-8 bytes of the JSON text as sent, so at most 65,535.
+ */
+export const MAX_ENTRY_LIST_BYTES = 65_535;
+/** Includes: at most 3,000 characters in total (the JSON text as sent). */
+export const MAX_INCLUDES_CHARS = 3000;
+/**
+ * Directory, EntryList and TransferFileListPath are mutually exclusive: a CreateDataFlowTask request may
+ * carry only one of them (docs/platform.md §1, newer API texts). DstDirectory is not in this set.
+ */
+export const EXCLUSIVE_SOURCE_PARAMETERS = ['Directory', 'EntryList', 'TransferFileListPath'] as const;
 /** ClientToken: ASCII only, at most 64 characters. */
 export const MAX_CLIENT_TOKEN_CHARS = 64;
 /** `*Ids` filter values list at most 10 comma-separated ids (Describe* pages). */
@@ -193,6 +204,55 @@ export function entryListProblems(value: string): string[] {
   return problems;
 }
 
+/**
+ * TransferFileListPath: an existing OSS directory holding `*.csv` lists — starts and ends with `/`,
+ * 1–1023 characters (docs/platform.md §1). Same text rules as a Directory otherwise.
+ */
+export function transferFileListPathProblems(value: string): string[] {
+  const problems = commonPathProblems(value);
+  if (!value.startsWith('/') || !value.endsWith('/')) problems.push('must start and end with "/"');
+  if (/[\r\n\0]/.test(value)) problems.push('must not contain line breaks or NUL characters');
+  return problems;
+}
+
+/**
+ * Includes: a JSON list of sub-folders to transfer, each 1–1023 characters starting and ending with `/`,
+ * at most 3,000 characters in total (docs/platform.md §1). "In total" is read as the JSON text as sent
+ * (brackets and quotes included), the stricter of the two readings.
+ */
+export function includesProblems(value: string): string[] {
+  const problems: string[] = [];
+  const chars = countCharacters(value);
+  if (chars > MAX_INCLUDES_CHARS) problems.push(`must be at most ${MAX_INCLUDES_CHARS} characters in total (it has ${chars})`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    problems.push('must be a JSON array of directory paths (it is not valid JSON)');
+    return problems;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.push('must be a non-empty JSON array of directory paths');
+    return problems;
+  }
+  parsed.forEach((entry: unknown, index) => {
+    const label = `entry ${index + 1}`;
+    if (typeof entry !== 'string') {
+      problems.push(`${label} must be a string`);
+      return;
+    }
+    const length = countCharacters(entry);
+    if (length < 1 || length > MAX_PATH_CHARS) problems.push(`${label} must be 1 to ${MAX_PATH_CHARS} characters long (it has ${length})`);
+    else if (!entry.startsWith('/') || !entry.endsWith('/')) problems.push(`${label} must start and end with "/"`);
+  });
+  return problems;
+}
+
+/** DataFlowSubTaskId: the format is not documented; an id-like token (letters, digits, `-`, `_`). */
+export function subTaskIdProblems(value: string): string[] {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(value) ? [] : ['must be a data flow sub-task id (letters, digits, "-" or "_", at most 128 characters)'];
+}
+
 /** ClientToken: 1–64 characters, ASCII only (printable: control characters are refused too). */
 export function clientTokenProblems(value: string): string[] {
   const problems: string[] = [];
@@ -308,7 +368,7 @@ const objectError = (op: string) => ({ error: requiredOr(`the ${op} parameters m
 // The six request schemas.
 // ---------------------------------------------------------------------------------------------
 
-/** CreateDataFlowTask request (seed document). */
+/** CreateDataFlowTask request (seed document, corrected by the newer API texts of docs/platform.md §1). */
 export const CreateDataFlowTaskRequest = z
   .strictObject(
     {
@@ -320,6 +380,8 @@ export const CreateDataFlowTaskRequest = z
       Directory: z.optional(checkedString(directoryProblems)),
       DstDirectory: z.optional(checkedString(directoryProblems)),
       EntryList: z.optional(checkedString(entryListProblems)),
+      TransferFileListPath: z.optional(checkedString(transferFileListPathProblems)),
+      Includes: z.optional(checkedString(includesProblems)),
       ConflictPolicy: z.optional(enumSchema(CONFLICT_POLICIES)),
       CreateDirIfNotExist: z.optional(booleanSchema),
       DryRun: z.optional(booleanSchema),
@@ -331,6 +393,18 @@ export const CreateDataFlowTaskRequest = z
     crossFieldRules((p, add) => {
       const kind = fileSystemKind(p['FileSystemId']);
       const action = p['TaskAction'];
+      const sources = EXCLUSIVE_SOURCE_PARAMETERS.filter((name) => p[name] !== undefined);
+      if (sources.length > 1) {
+        add(sources.join(', '), `are mutually exclusive: send only one of ${EXCLUSIVE_SOURCE_PARAMETERS.join(', ')}`);
+      }
+      if (p['TransferFileListPath'] !== undefined) {
+        if (kind !== 'bmcpfs') add('TransferFileListPath', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
+        if (action !== 'Import' && action !== 'Export') add('TransferFileListPath', 'is allowed only with TaskAction Import or Export');
+      }
+      if (p['Includes'] !== undefined) {
+        if (kind !== 'bmcpfs') add('Includes', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
+        if (p['Directory'] === undefined) add('Includes', 'is allowed only together with Directory');
+      }
       if (typeof action === 'string') {
         if (kind === 'bmcpfs' && CPFS_ONLY_ACTIONS.has(action)) {
           add('TaskAction', 'Evict and Inventory are supported only on CPFS file systems (cpfs-…)');
@@ -425,6 +499,19 @@ export const CancelDataFlowTaskRequest = z.strictObject(
   objectError('CancelDataFlowTask'),
 );
 
+/** CancelDataFlowSubTask request (LINGJUN ≥ 2.6.0 only; every id required, docs/platform.md §1). */
+export const CancelDataFlowSubTaskRequest = z.strictObject(
+  {
+    FileSystemId: lingjunFileSystemIdSchema,
+    DataFlowId: dataFlowIdSchema,
+    DataFlowTaskId: taskIdSchema,
+    DataFlowSubTaskId: checkedString(subTaskIdProblems),
+    DryRun: z.optional(booleanSchema),
+    ClientToken: z.optional(clientTokenSchema),
+  },
+  objectError('CancelDataFlowSubTask'),
+);
+
 /** The request schema of each operation. */
 export const REQUEST_SCHEMAS = {
   CreateDataFlowTask: CreateDataFlowTaskRequest,
@@ -433,10 +520,11 @@ export const REQUEST_SCHEMAS = {
   DescribeDataFlowSubTasks: DescribeDataFlowSubTasksRequest,
   DescribeDataFlows: DescribeDataFlowsRequest,
   CancelDataFlowTask: CancelDataFlowTaskRequest,
-} as const satisfies Record<OperationName, z.ZodMiniType>;
+  CancelDataFlowSubTask: CancelDataFlowSubTaskRequest,
+} as const satisfies Record<NasOperationName, z.ZodMiniType>;
 
 /** Every operation name, in a stable order. */
-export const OPERATION_NAMES = Object.keys(REQUEST_SCHEMAS) as readonly OperationName[];
+export const OPERATION_NAMES = Object.keys(REQUEST_SCHEMAS) as readonly NasOperationName[];
 
 /** The port's parameter type of each operation (shared/nas/types.ts). */
 export interface ParamsByOperation {
@@ -446,6 +534,7 @@ export interface ParamsByOperation {
   DescribeDataFlowSubTasks: DescribeDataFlowSubTasksParams;
   DescribeDataFlows: DescribeDataFlowsParams;
   CancelDataFlowTask: CancelDataFlowTaskParams;
+  CancelDataFlowSubTask: CancelDataFlowSubTaskParams;
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -455,7 +544,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
 }
 
 /** Lists every broken rule of one request (empty when valid). */
-export function findRequestIssues(operation: OperationName, params: unknown): ValidationIssue[] {
+export function findRequestIssues(operation: NasOperationName, params: unknown): ValidationIssue[] {
   const result = REQUEST_SCHEMAS[operation].safeParse(params);
   if (result.success) return [];
   const issues: ValidationIssue[] = [];
@@ -475,7 +564,7 @@ export function findRequestIssues(operation: OperationName, params: unknown): Va
  * Checks one request against every documented rule before it is sent. Returns the parameters typed
  * as the port's parameter type; throws one `ValidationError` carrying all issues (see module doc).
  */
-export function validateRequest<Op extends OperationName>(operation: Op, params: unknown): ParamsByOperation[Op] {
+export function validateRequest<Op extends NasOperationName>(operation: Op, params: unknown): ParamsByOperation[Op] {
   const issues = findRequestIssues(operation, params);
   const first = issues[0];
   if (first) {

@@ -9,7 +9,7 @@ import { NetworkError, TimeoutError } from '../errors.js';
 import { toClientError } from './classify.js';
 import { abortReason } from './retry.js';
 import { percentEncode } from './signer.js';
-import type { OperationName } from './types.js';
+import type { NasOperationName } from './types.js';
 
 /** Content type of a form body (signed as the `content-type` header). */
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -89,7 +89,7 @@ export type ParameterPlacement = 'query' | 'body';
  * `x-acs-content-sha256`, and the official SDK core does the same for RPC bodies. One placement for
  * all operations keeps the emulator and the signer's inputs uniform.
  */
-export function parameterPlacement(_operation: OperationName): ParameterPlacement {
+export function parameterPlacement(_operation: NasOperationName): ParameterPlacement {
   return 'body';
 }
 
@@ -104,7 +104,7 @@ export interface PlacedParameters {
 }
 
 /** Flattens `params` and places them per `parameterPlacement`. */
-export function placeParameters(operation: OperationName, params: { readonly [key: string]: ParamValue }): PlacedParameters {
+export function placeParameters(operation: NasOperationName, params: { readonly [key: string]: ParamValue }): PlacedParameters {
   const flat = flattenParams(params);
   if (parameterPlacement(operation) === 'query') return { query: flat, body: '' };
   return { query: {}, body: encodeFormBody(flat), contentType: FORM_CONTENT_TYPE };

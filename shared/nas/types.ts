@@ -4,6 +4,7 @@
  * (shared/nas/client.ts) implements it over HTTP; tests may hand in a fake.
  */
 import type {
+  CancelDataFlowSubTaskResponse,
   CancelDataFlowTaskResponse,
   ConflictPolicy,
   CreateDataFlowSubTaskResponse,
@@ -26,10 +27,18 @@ export interface CreateDataFlowTaskParams {
   readonly SrcTaskId?: string;
   readonly TaskAction?: TaskAction;
   readonly DataType?: DataType;
+  /**
+   * Directory, EntryList and TransferFileListPath are mutually exclusive: a request carries at most one
+   * of them (docs/platform.md §1, newer API texts). DstDirectory is not part of that set.
+   */
   readonly Directory?: string;
   readonly DstDirectory?: string;
-  /** The EntryList exactly as sent: a JSON array of strings, ≤ 64 KB of UTF-8. */
+  /** The EntryList exactly as sent: a JSON array of strings, at most 65,535 bytes of UTF-8 (less than 64 KB). */
   readonly EntryList?: string;
+  /** LINGJUN only, Import/Export only: an OSS directory (`/…/`) of CSV files naming what to transfer. */
+  readonly TransferFileListPath?: string;
+  /** LINGJUN only, only with Directory: a JSON list of sub-folders (`/…/`) to transfer. */
+  readonly Includes?: string;
   readonly ConflictPolicy?: ConflictPolicy;
   readonly CreateDirIfNotExist?: boolean;
   readonly DryRun?: boolean;
@@ -79,6 +88,16 @@ export interface CancelDataFlowTaskParams {
   readonly ClientToken?: string;
 }
 
+/** CancelDataFlowSubTask: every id is required (docs/platform.md §1). Operator-only: the functions never cancel. */
+export interface CancelDataFlowSubTaskParams {
+  readonly FileSystemId: string;
+  readonly DataFlowId: string;
+  readonly DataFlowTaskId: string;
+  readonly DataFlowSubTaskId: string;
+  readonly DryRun?: boolean;
+  readonly ClientToken?: string;
+}
+
 /** Per-call options. */
 export interface CallOptions {
   /** Absolute deadline (ms since epoch, same clock as the client's): no attempt starts past it. */
@@ -95,6 +114,16 @@ export interface DataFlowApi {
   cancelDataFlowTask(params: CancelDataFlowTaskParams, options?: CallOptions): Promise<CancelDataFlowTaskResponse>;
 }
 
+/**
+ * Operations beyond the port that only an operator's tool calls: cancelling a sub-task (`cpfs-ingest
+ * cancel`). Kept off {@link DataFlowApi} on purpose — the functions never cancel, and their fakes need not
+ * implement it. The NAS client ({@link NasOperatorApi}) has it.
+ */
+export interface NasOperatorApi {
+  cancelDataFlowSubTask(params: CancelDataFlowSubTaskParams, options?: CallOptions): Promise<CancelDataFlowSubTaskResponse>;
+}
+
+/** The operations of the {@link DataFlowApi} port. */
 export type OperationName =
   | 'CreateDataFlowTask'
   | 'CreateDataFlowSubTask'
@@ -102,3 +131,9 @@ export type OperationName =
   | 'DescribeDataFlowSubTasks'
   | 'DescribeDataFlows'
   | 'CancelDataFlowTask';
+
+/**
+ * Every NAS operation the client knows: the port's six plus the operator-only CancelDataFlowSubTask —
+ * the seven operations of the documented quota table (docs/platform.md §1, Quotas).
+ */
+export type NasOperationName = OperationName | 'CancelDataFlowSubTask';

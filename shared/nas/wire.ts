@@ -55,6 +55,9 @@ export type CreateDataFlowSubTaskResponse = z.infer<typeof CreateDataFlowSubTask
 export const CancelDataFlowTaskResponse = z.looseObject({ RequestId: z.string() });
 export type CancelDataFlowTaskResponse = z.infer<typeof CancelDataFlowTaskResponse>;
 
+export const CancelDataFlowSubTaskResponse = z.looseObject({ RequestId: z.string() });
+export type CancelDataFlowSubTaskResponse = z.infer<typeof CancelDataFlowSubTaskResponse>;
+
 export const TaskProgressStats = z.looseObject({
   ActualBytes: z.optional(z.number()),
   ActualFiles: z.optional(z.number()),
@@ -76,7 +79,13 @@ export const DataFlowTask = z.looseObject({
   ConflictPolicy: z.optional(z.string()),
   Directory: z.optional(z.string()),
   DstDirectory: z.optional(z.string()),
+  /** Newer API texts (docs/platform.md §1): the task's EntryList JSON, Includes JSON, CSV list directory. */
+  EntryList: z.optional(z.string()),
+  Includes: z.optional(z.string()),
+  TransferFileListPath: z.optional(z.string()),
   FileSystemPath: z.optional(z.string()),
+  /** The file system path of the task (newer API texts). */
+  FsPath: z.optional(z.string()),
   SourceStorage: z.optional(z.string()),
   Originator: z.optional(z.string()),
   Progress: z.optional(z.number()),

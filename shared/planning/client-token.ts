@@ -76,7 +76,7 @@ export interface ImportTaskTokenInput {
   readonly fileSystemId: string;
   readonly dataFlowId: string;
   readonly conflictPolicy: ConflictPolicy;
-  readonly directory: string;
+  /** No Directory: an Import with an EntryList carries none (docs/platform.md §1). */
   readonly dstDirectory: string;
   /** The EntryList exactly as sent (the JSON string). */
   readonly entryList: string;
@@ -117,7 +117,7 @@ export function streamTaskClientToken(input: StreamTaskTokenInput): string {
 export function importTaskClientToken(input: ImportTaskTokenInput): string {
   return deriveToken(CLIENT_TOKEN_PREFIXES.importTask, [
     'import', input.fileSystemId, input.dataFlowId, input.conflictPolicy,
-    input.directory, input.dstDirectory, input.entryList,
+    input.dstDirectory, input.entryList,
   ]);
 }
 

@@ -1,10 +1,10 @@
 /**
  * EntryList packing for Import batch tasks.
  *
- * Limit (CreateDataFlowTask, EntryList): a JSON array of paths, UTF-8, "total length ≤ 64 KB". We count
- * what is sent: the UTF-8 bytes of `JSON.stringify(list)` — brackets, quotes, commas and escapes
- * included (`"` → `\"`, control characters → `\u00XX`; non-ASCII stays raw UTF-8, 2–4 bytes each) —
- * against 65,536 bytes ({@link MAX_ENTRY_LIST_BYTES}).
+ * Limit (CreateDataFlowTask, EntryList): a JSON array of paths, UTF-8, total length "less than 64 KB"
+ * (docs/platform.md §1, newer API texts). We count what is sent: the UTF-8 bytes of `JSON.stringify(list)` —
+ * brackets, quotes, commas and escapes included (`"` → `\"`, control characters → `\u00XX`; non-ASCII
+ * stays raw UTF-8, 2–4 bytes each) — against 65,535 bytes ({@link MAX_ENTRY_LIST_BYTES}).
  *
  * Packing is greedy in input order ("next fit"): each list is filled until the next entry would not fit,
  * then a new one starts. The waste per list is less than one entry, so every list but the last is at
@@ -29,11 +29,12 @@
 import type { ConflictPolicy } from '../nas/wire.js';
 import { importTaskClientToken } from './client-token.js';
 import { importLayout } from './path-base.js';
+import { checkCpfsPath, describePathProblem } from './path-rules.js';
 import type { PlannedObject, RejectionKind } from './types.js';
 import { utf8ByteLength } from './utf8.js';
 
-/** 64 KB, in bytes of the UTF-8 serialised EntryList JSON. */
-export const MAX_ENTRY_LIST_BYTES = 65_536;
+/** Less than 64 KB: at most 65,535 bytes of the UTF-8 serialised EntryList JSON (same figure as shared/nas/schemas.ts). */
+export const MAX_ENTRY_LIST_BYTES = 65_535;
 
 /** Bytes of `[]`: the array brackets every list carries. */
 const BRACKET_BYTES = 2;
@@ -123,9 +124,10 @@ export interface ImportBatch {
   readonly fileSystemId: string;
   readonly dataFlowId: string;
   readonly conflictPolicy: ConflictPolicy;
-  /** Relative to SourceStoragePath (see path-base.ts `importLayout`). */
-  readonly directory: string;
-  /** Relative to FileSystemPath. */
+  /**
+   * Relative to FileSystemPath (see path-base.ts `importLayout`). There is no Directory: it is exclusive
+   * with EntryList (docs/platform.md §1).
+   */
   readonly dstDirectory: string;
   /** The EntryList JSON, ≤ maxBytes of UTF-8. */
   readonly entryList: string;
@@ -137,22 +139,28 @@ export interface ImportBatch {
 
 export interface ImportBatchPlan {
   readonly batches: ImportBatch[];
-  /** Items that cannot go into an Import task, with why (`not-batchable`, `entry-too-large`, `duplicate`). */
+  /**
+   * Items that cannot go into an Import task, with why: `not-batchable` (the route renames), `invalid-path`
+   * (the EntryList element breaks a per-element rule, e.g. a 1,023-byte key becomes a 1,024-character
+   * element), `entry-too-large`, `duplicate`. Checked per record BEFORE packing, so no list ever carries an
+   * entry the request schema would refuse — one bad record never sinks the others of its list.
+   */
   readonly rejected: Array<{ readonly item: PlannedObject; readonly kind: RejectionKind; readonly reason: string }>;
 }
 
 /**
  * Groups planned objects into Import batch tasks: one group per (file system, data flow, ConflictPolicy,
- * Directory, DstDirectory) — those are per-request parameters — each packed into EntryLists.
+ * DstDirectory) — those are per-request parameters — each packed into EntryLists.
  * Groups appear in first-seen order, entries in input order.
  *
- * Refused: an item whose route renames the file (an Import keeps names; use a sub-task), an entry too
- * large for any list, and an item whose entry already appears in its group (two items for one file).
- * Directory, DstDirectory and entries are suffixes and prefixes of paths that passed the path rules, so
- * they are valid by construction.
+ * Refused, each with its reason and before packing: an item whose route renames a directory or the file
+ * (an Import without Directory cannot; use a sub-task), an element that breaks the element rules
+ * (path-rules.ts, checked on the element text itself), an entry too large for any list, and an item whose
+ * entry already appears in its group (two items for one file). DstDirectory is a prefix of a DstFilePath
+ * that passed the path rules, so it is valid by construction.
  */
 export function planImportBatches(items: readonly PlannedObject[], options: PackOptions = {}): ImportBatchPlan {
-  type Group = { key: string; policy: ConflictPolicy; directory: string; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[] };
+  type Group = { key: string; policy: ConflictPolicy; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[] };
   const groups = new Map<string, Group>();
   const seenEntries = new Map<string, Set<string>>();
   const rejected: Array<{ item: PlannedObject; kind: RejectionKind; reason: string }> = [];
@@ -160,13 +168,22 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
   for (const item of items) {
     const layout = importLayout(item.srcFilePath, item.dstFilePath, item.record.key);
     if (layout === undefined) {
-      rejected.push({ item, kind: 'not-batchable', reason: `the route renames the file (SrcFilePath "${item.srcFilePath}" → DstFilePath "${item.dstFilePath}"); an Import task keeps file names` });
+      rejected.push({
+        item,
+        kind: 'not-batchable',
+        reason: `the route renames a directory or the file (SrcFilePath "${item.srcFilePath}" → DstFilePath "${item.dstFilePath}"); a batch Import task (EntryList, no Directory) keeps the path below SourceStoragePath — only sub-tasks can rename`,
+      });
       continue;
     }
-    const key = JSON.stringify([item.fileSystemId, item.dataFlowId, item.conflictPolicy, layout.directory, layout.dstDirectory]);
+    const element = checkCpfsPath(layout.entry, 'EntryList element');
+    if (!element.ok) {
+      rejected.push({ item, kind: 'invalid-path', reason: describePathProblem(element) });
+      continue;
+    }
+    const key = JSON.stringify([item.fileSystemId, item.dataFlowId, item.conflictPolicy, layout.dstDirectory]);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { key, policy: item.conflictPolicy, directory: layout.directory, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [] };
+      group = { key, policy: item.conflictPolicy, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [] };
       groups.set(key, group);
       seenEntries.set(key, new Set());
     }
@@ -198,7 +215,6 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
         fileSystemId: group.fileSystemId,
         dataFlowId: group.dataFlowId,
         conflictPolicy: group.policy,
-        directory: group.directory,
         dstDirectory: group.dstDirectory,
         entryList,
         items: indices.map((index) => group.items[index] as PlannedObject),
@@ -206,7 +222,6 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
           fileSystemId: group.fileSystemId,
           dataFlowId: group.dataFlowId,
           conflictPolicy: group.policy,
-          directory: group.directory,
           dstDirectory: group.dstDirectory,
           entryList,
         }),
@@ -214,6 +229,39 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
     }
   }
   return { batches, rejected };
+}
+
+/**
+ * Splits one Import batch into two halves (first half gets the extra item), each with its own EntryList
+ * and ClientToken — a different request. Used when the service refuses a whole Import because of some
+ * entry it does not name: halving finds that entry in about log2(n) requests while the good entries are
+ * sent without it. A batch of one item cannot be split.
+ *
+ * @throws RangeError for a batch of fewer than two items
+ */
+export function splitImportBatch(batch: ImportBatch): [ImportBatch, ImportBatch] {
+  if (batch.items.length < 2) throw new RangeError('an Import batch of one item cannot be split');
+  const entries = JSON.parse(batch.entryList) as string[];
+  const middle = Math.ceil(batch.items.length / 2);
+  const half = (from: number, to: number): ImportBatch => {
+    const entryList = JSON.stringify(entries.slice(from, to));
+    return {
+      fileSystemId: batch.fileSystemId,
+      dataFlowId: batch.dataFlowId,
+      conflictPolicy: batch.conflictPolicy,
+      dstDirectory: batch.dstDirectory,
+      entryList,
+      items: batch.items.slice(from, to),
+      clientToken: importTaskClientToken({
+        fileSystemId: batch.fileSystemId,
+        dataFlowId: batch.dataFlowId,
+        conflictPolicy: batch.conflictPolicy,
+        dstDirectory: batch.dstDirectory,
+        entryList,
+      }),
+    };
+  };
+  return [half(0, middle), half(middle, batch.items.length)];
 }
 
 /** Greedy next-fit over already-serialised JSON strings. */

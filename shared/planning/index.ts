@@ -24,12 +24,18 @@ export {
   type PathProblem,
 } from './path-rules.js';
 export {
+  ENTRY_LIST_ELEMENT_BASE,
+  importDestinationOfElement,
+  importEntryElement,
   importLayout,
+  routeImportDstDirectory,
   STREAM_TASK_DIRECTORY,
   STREAM_TASK_DST_DIRECTORY,
   subTaskDstFilePath,
   subTaskSrcFilePath,
+  type EntryListElementBase,
   type ImportLayout,
+  type RouteImportLayout,
 } from './path-base.js';
 export {
   groupByStreamTask,
@@ -62,6 +68,7 @@ export {
   packEntryIndices,
   packEntryLists,
   planImportBatches,
+  splitImportBatch,
   type EntryListStats,
   type ImportBatch,
   type ImportBatchPlan,

@@ -17,20 +17,34 @@
  * Cost of the choice: one streaming task per (data flow, ConflictPolicy) covers every route.
  *
  * ## Import batch tasks (CreateDataFlowTask, TaskAction=Import)
- * Documented: Directory is relative to SourceStoragePath, DstDirectory to FileSystemPath, and each
- * EntryList element "represents an OSS object name" starting with `/`.
- * Unknown: whether an element is the full object name (bucket root), a name relative to
- * SourceStoragePath, or a name relative to SourceStoragePath + Directory; and where the file lands.
- * Our reading (the same one the emulator implements, emulator/paths.ts `resolveBatchEntryPaths`): each
- * element is the object's **full name** with a leading `/` (what "an OSS object name" says), the task
- * maps the source directory `SourceStoragePath + Directory` onto `FileSystemPath + DstDirectory`, and an
- * element under that source directory keeps its path below it: object `SourceStoragePath + Directory + t`
- * lands as `FileSystemPath + DstDirectory + t`. That lets one request put files in a routed directory.
- * An import cannot rename, so the file name must be the same on both sides: {@link importLayout} picks
- * Directory/DstDirectory by splitting SrcFilePath and DstFilePath at their longest common trailing path
- * (fewest distinct directory pairs → fullest EntryLists).
- * If the service turns out to read elements relative to SourceStoragePath + Directory instead, change
- * only the `entry` that {@link importLayout} returns (to `/` + the common tail).
+ * Documented (docs/platform.md §1, newer API texts): Directory, EntryList and TransferFileListPath are
+ * mutually exclusive, so an Import with an EntryList names **no Directory**; it carries EntryList +
+ * DstDirectory (relative to FileSystemPath) + ConflictPolicy (+ CreateDirIfNotExist on LINGJUN ≥ 2.6).
+ * Each EntryList element "represents an OSS object name" starting with `/`.
+ *
+ * **UNVERIFIED** (the texts do not say), decided here and nowhere else:
+ * 1. Where a file lands. Our reading: object `SourceStoragePath + t` lands at
+ *    `FileSystemPath + DstDirectory + t` — its path below SourceStoragePath is kept below DstDirectory.
+ *    ({@link importDestinationOfElement} states it as a function.)
+ * 2. The element text: `/` + the full object name (`ENTRY_LIST_ELEMENT_BASE = 'object-name'`, what "an OSS
+ *    object name" says), or `/` + the path below SourceStoragePath (`'source-storage-path'`). The two agree
+ *    when SourceStoragePath is `/`. {@link ENTRY_LIST_ELEMENT_BASE} is the one constant to flip.
+ *
+ * With a data flow `oss://bucket/data/` → `/fs/`, SourceStoragePath `/data/`:
+ *
+ * | object key        | element ('object-name') | element ('source-storage-path') | DstDirectory | lands at             |
+ * |-------------------|-------------------------|---------------------------------|--------------|----------------------|
+ * | `data/x/y.bin`    | `/data/x/y.bin`         | `/x/y.bin`                      | `/`          | `/fs/x/y.bin`        |
+ * | `data/x/y.bin`    | `/data/x/y.bin`         | `/x/y.bin`                      | `/misc/`     | `/fs/misc/x/y.bin`   |
+ *
+ * Consequence: without Directory an Import can add a directory **above** the object's path but cannot
+ * rename one. A route `in/imgs/` → `/datasets/images/` (SourceStoragePath `/`) would need the path
+ * `in/imgs/a.png` to become `datasets/images/a.png`: no DstDirectory does that. {@link routeImportDstDirectory}
+ * tells, per route, the DstDirectory or why there is none; the configuration refuses such routes where
+ * batch is the only mode, and in `auto` their objects go through sub-tasks.
+ *
+ * The emulator keeps its own copy of this reading on purpose (an independent check); if the service turns
+ * out to read elements the other way, flip the constant here and the emulator's copy.
  */
 import type { Route } from './types.js';
 
@@ -53,42 +67,104 @@ export function subTaskDstFilePath(route: Route, pathInRoute: string): string {
   return `${route.dstDirectory}${pathInRoute}`;
 }
 
-/** How one object is expressed in an Import task. */
+/** How the text of an EntryList element is formed; see the module comment (UNVERIFIED, point 2). */
+export type EntryListElementBase = 'object-name' | 'source-storage-path';
+
+/**
+ * The ONE switch of the EntryList element text (UNVERIFIED): `'object-name'` sends `/` + the full object
+ * key; `'source-storage-path'` sends `/` + the key's path below SourceStoragePath.
+ */
+export const ENTRY_LIST_ELEMENT_BASE: EntryListElementBase = 'object-name';
+
+/**
+ * The EntryList element of one object.
+ * @param objectKey    the full OSS key, as stored
+ * @param pathInSource the key below SourceStoragePath (no leading `/`)
+ */
+export function importEntryElement(objectKey: string, pathInSource: string, base: EntryListElementBase = ENTRY_LIST_ELEMENT_BASE): string {
+  return base === 'object-name' ? `/${objectKey}` : `/${pathInSource}`;
+}
+
+/**
+ * Where an Import without Directory puts the object an element names, relative to FileSystemPath:
+ * DstDirectory + (the object's path below SourceStoragePath). This is the reading the emulator mirrors.
+ *
+ * @param element           an EntryList element, formed as {@link ENTRY_LIST_ELEMENT_BASE} says
+ * @param sourceStoragePath the data flow's SourceStoragePath (`/` or `/prefix/`)
+ * @param dstDirectory      the task's DstDirectory (`/…/`)
+ * @returns the destination path, or `undefined` for an element naming an object outside SourceStoragePath
+ *          (the data flow cannot see it)
+ * @example importDestinationOfElement('/data/x/y.bin', '/data/', '/misc/') // → '/misc/x/y.bin'
+ */
+export function importDestinationOfElement(
+  element: string,
+  sourceStoragePath: string,
+  dstDirectory: string,
+  base: EntryListElementBase = ENTRY_LIST_ELEMENT_BASE,
+): string | undefined {
+  if (!element.startsWith('/')) return undefined;
+  let below = element.slice(1);
+  if (base === 'object-name') {
+    const sourcePrefix = sourceStoragePath.slice(1);
+    if (!below.startsWith(sourcePrefix)) return undefined;
+    below = below.slice(sourcePrefix.length);
+  }
+  return `${dstDirectory}${below}`;
+}
+
+/** How one object is expressed in an Import task (no Directory: see the module comment). */
 export interface ImportLayout {
-  /** Relative to SourceStoragePath; starts and ends with `/`. */
-  readonly directory: string;
   /** Relative to FileSystemPath; starts and ends with `/`. */
   readonly dstDirectory: string;
-  /** The EntryList element: `/` + the full object name (see the module comment). */
+  /** The EntryList element ({@link importEntryElement}). */
   readonly entry: string;
 }
 
 /**
- * Splits a (SrcFilePath, DstFilePath) pair into Import parameters under the reading documented above.
+ * The Import parameters of one planned object: DstDirectory such that DstDirectory + (path below
+ * SourceStoragePath) = DstFilePath. SrcFilePath is `/` + that path (see {@link subTaskSrcFilePath}), so
+ * DstFilePath must end with SrcFilePath.
  *
- * @returns the layout, or `undefined` when the two paths do not end in the same file name (the route
- *          renames the file, e.g. prefix `raw/img_`): such an object can only go through a sub-task
- * @example importLayout('/raw/images/a/b.png', '/datasets/images/a/b.png', 'data/raw/images/a/b.png')
- * // (SourceStoragePath `/data/`) → { directory: '/raw/', dstDirectory: '/datasets/', entry: '/data/raw/images/a/b.png' }
+ * @returns the layout, or `undefined` when no DstDirectory gives DstFilePath (the route renames a
+ *          directory or the file): such an object can only go through a sub-task
+ * @example importLayout('/raw/a/b.png', '/datasets/raw/a/b.png', 'raw/a/b.png') // → { dstDirectory: '/datasets/', entry: '/raw/a/b.png' }
  */
 export function importLayout(srcFilePath: string, dstFilePath: string, objectKey: string): ImportLayout | undefined {
-  const srcNames = srcFilePath.split('/');
-  const dstNames = dstFilePath.split('/');
-  if (srcNames[srcNames.length - 1] === '' || dstNames[dstNames.length - 1] === '') return undefined;
-  // Both start with '' (the leading '/'); never let the common tail swallow it.
-  let common = 0;
-  while (
-    common < srcNames.length - 1 &&
-    common < dstNames.length - 1 &&
-    srcNames[srcNames.length - 1 - common] === dstNames[dstNames.length - 1 - common]
-  ) {
-    common += 1;
+  if (!srcFilePath.startsWith('/') || srcFilePath.endsWith('/') || !dstFilePath.endsWith(srcFilePath)) return undefined;
+  const dstDirectory = `${dstFilePath.slice(0, dstFilePath.length - srcFilePath.length)}/`;
+  return { dstDirectory, entry: importEntryElement(objectKey, srcFilePath.slice(1)) };
+}
+
+/** The Import DstDirectory of every key of a route, or why a route cannot be expressed without Directory. */
+export type RouteImportLayout =
+  | { readonly ok: true; readonly dstDirectory: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Whether batch Import (no Directory) can express a route, and with which DstDirectory. Agrees with
+ * {@link importLayout} for every key the route matches.
+ *
+ * @example routeImportDstDirectory({ prefix: 'in/imgs/', dstDirectory: '/datasets/images/', … }, '/')
+ * // → { ok: false, reason: 'renames the directory "in/imgs/" to "/datasets/images/": …' }
+ */
+export function routeImportDstDirectory(route: Pick<Route, 'prefix' | 'dstDirectory'>, sourceStoragePath: string): RouteImportLayout {
+  const sourcePrefix = sourceStoragePath.slice(1);
+  if (!route.prefix.startsWith(sourcePrefix)) {
+    // A route wider than SourceStoragePath (e.g. "" with SourceStoragePath /data/): its keys are all under
+    // SourceStoragePath, and keep the part of it below the route prefix below dstDirectory.
+    return { ok: true, dstDirectory: `${route.dstDirectory}${sourcePrefix.slice(route.prefix.length)}` };
   }
-  if (common === 0) return undefined;
-  const tail = srcNames.slice(srcNames.length - common).join('/');
+  const routePart = route.prefix.slice(sourcePrefix.length);
+  if (route.dstDirectory.endsWith(`/${routePart}`) || routePart === '') {
+    return { ok: true, dstDirectory: route.dstDirectory.slice(0, route.dstDirectory.length - routePart.length) };
+  }
   return {
-    directory: srcFilePath.slice(0, srcFilePath.length - tail.length),
-    dstDirectory: dstFilePath.slice(0, dstFilePath.length - tail.length),
-    entry: `/${objectKey}`,
+    ok: false,
+    reason:
+      `renames "${routePart}" (the key path below SourceStoragePath ${sourceStoragePath}) to "${route.dstDirectory}": ` +
+      `a batch Import (EntryList, no Directory) puts each file at DstDirectory + its path below SourceStoragePath, ` +
+      `so the destination must end with "${routePart}"` +
+      (routePart.endsWith('/') ? '' : ' and the prefix must end with "/"') +
+      '; only sub-tasks (StreamImport, CPFS for LINGJUN 2.6+) can rename',
   };
 }

@@ -286,13 +286,12 @@ describe('properties: EntryList packing at the real 64 KB, realistic keys', () =
 
         const placed: string[] = [];
         for (const batch of batches) {
-          expect(Buffer.byteLength(batch.entryList, 'utf8')).toBeLessThanOrEqual(65_536);
+          expect(Buffer.byteLength(batch.entryList, 'utf8')).toBeLessThanOrEqual(65_535);
           const request: CreateDataFlowTaskParams = {
             FileSystemId: batch.fileSystemId,
             DataFlowId: batch.dataFlowId,
             TaskAction: 'Import',
             DataType: 'MetaAndData',
-            Directory: batch.directory,
             DstDirectory: batch.dstDirectory,
             EntryList: batch.entryList,
             ConflictPolicy: batch.conflictPolicy,
@@ -311,7 +310,7 @@ describe('properties: EntryList packing at the real 64 KB, realistic keys', () =
         expect(rejected.every((r) => r.kind !== 'entry-too-large')).toBe(true); // realistic keys always fit
         const listsPerGroup = new Map<string, number>();
         for (const batch of batches) {
-          const group = `${batch.conflictPolicy} ${batch.directory} ${batch.dstDirectory}`;
+          const group = `${batch.conflictPolicy} ${batch.dstDirectory}`;
           listsPerGroup.set(group, (listsPerGroup.get(group) ?? 0) + 1);
         }
         fullestGroup = Math.max(fullestGroup, ...listsPerGroup.values());

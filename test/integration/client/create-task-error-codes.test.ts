@@ -57,6 +57,12 @@ function lingjunImport(overrides: Partial<CreateDataFlowTaskParams> = {}): Creat
   };
 }
 
+/** A LINGJUN Import of one directory: Directory instead of an EntryList (the two are mutually exclusive). */
+function lingjunDirectoryImport(directory: string): CreateDataFlowTaskParams {
+  const { EntryList: _exclusive, ...rest } = lingjunImport();
+  return { ...rest, Directory: directory };
+}
+
 describe('NAS client ↔ emulator: every CreateDataFlowTask error code of the seed', () => {
   let fx: EmulatorFixture;
   const covered = new Set<string>();
@@ -128,7 +134,7 @@ describe('NAS client ↔ emulator: every CreateDataFlowTask error code of the se
 
   it('IllegalCharacters (400, permanent): a backslash in Directory, a control character in an EntryList element', async () => {
     // The client's schema does not look for these characters (the planner's path rules do), so they reach the service.
-    await expectCode('IllegalCharacters', lingjunImport({ Directory: '/windows\\path/' }));
+    await expectCode('IllegalCharacters', lingjunDirectoryImport('/windows\\path/'));
     fx.emulator.log.clear();
     await expectCode('IllegalCharacters', lingjunImport({ EntryList: JSON.stringify(['/tab\there.txt']) }));
   });
@@ -186,7 +192,7 @@ describe('NAS client ↔ emulator: every CreateDataFlowTask error code of the se
 
   it('InvalidParameter.InvalidFormat (404, permanent): a "." directory segment directly; a non-array EntryList past the client', async () => {
     // The client refuses ".." but not "." segments (an emulator assumption, not a documented rule): the service decides.
-    await expectCode('InvalidParameter.InvalidFormat', lingjunImport({ Directory: '/a/./b/' }));
+    await expectCode('InvalidParameter.InvalidFormat', lingjunDirectoryImport('/a/./b/'));
     fx.emulator.log.clear();
     await expectClientRefuses(lingjunImport({ EntryList: '{"a":1}' }), 'EntryList', 'must be a JSON array of strings');
     await expectCode('InvalidParameter.InvalidFormat', lingjunImport(), (p) => {
@@ -194,16 +200,16 @@ describe('NAS client ↔ emulator: every CreateDataFlowTask error code of the se
     });
   });
 
-  it('InvalidParameter.SizeTooLarge (404, permanent): an EntryList of 65,537 bytes, only past the client', async () => {
-    const tooLarge = entryListOfBytes(65_537);
-    await expectClientRefuses(lingjunImport({ EntryList: tooLarge }), 'EntryList', 'must be at most 65536 bytes of UTF-8 (it is 65537 bytes)');
+  it('InvalidParameter.SizeTooLarge (404, permanent): an EntryList of 65,536 bytes ("less than 64 KB"), only past the client', async () => {
+    const tooLarge = entryListOfBytes(65_536);
+    await expectClientRefuses(lingjunImport({ EntryList: tooLarge }), 'EntryList', 'must be at most 65535 bytes of UTF-8 (it is 65536 bytes)');
     await expectCode('InvalidParameter.SizeTooLarge', lingjunImport(), (p) => {
       p['EntryList'] = tooLarge;
     });
     // The boundary itself goes through both layers.
     fx.emulator.log.clear();
     const { client } = clientFor(fx.emulator, TEST_KEY);
-    const exact = await client.createDataFlowTask(lingjunImport({ EntryList: entryListOfBytes(65_536) }));
+    const exact = await client.createDataFlowTask(lingjunImport({ EntryList: entryListOfBytes(65_535) }));
     expect(exact.TaskId).toMatch(/^task-/);
   });
 

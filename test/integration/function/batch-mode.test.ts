@@ -64,7 +64,8 @@ describe('oss-stream-import bundle — batch Import tasks', () => {
 
   it('LINGJUN: the 5th concurrent batch task is a retryable failure; a replay after tasks finish completes it', async () => {
     const w = await start({ timings: { batchPendingMs: 1_000, batchExecutingMs: 1_000 } });
-    const routes = Array.from({ length: 5 }, (_, i) => ({ prefix: `incoming/r${i}/`, dstDirectory: `/route-${i}/`, conflictPolicy: 'KEEP_LATEST' }));
+    // Batch Import names no Directory: each route adds a directory above the key path (five DstDirectories).
+    const routes = Array.from({ length: 5 }, (_, i) => ({ prefix: `incoming/r${i}/`, dstDirectory: `/route-${i}/r${i}/`, conflictPolicy: 'KEEP_LATEST' }));
     const all = Array.from({ length: 25 }, (_, i) => `incoming/r${i % 5}/file-${i}.dat`);
     const events = w.putObjects(all);
     fn = loadFunction(w.env('lingjun', { CPFS_IMPORT_MODE: 'batch', CPFS_ROUTES: JSON.stringify(routes) }));
@@ -87,7 +88,7 @@ describe('oss-stream-import bundle — batch Import tasks', () => {
     expect(createsAnswered.filter((e) => e.replayed === true)).toHaveLength(4);
     w.emulator.settle();
     expect(tasksOf(w.emulator, 'Import').every((t) => t.status === 'Completed')).toBe(true);
-    expect(all.filter((key) => !w.landed(`/route-${key.split('/')[1]!.slice(1)}/${key.split('/')[2]}`))).toEqual([]);
+    expect(all.filter((key) => !w.landed(`/route-${key.split('/')[1]!.slice(1)}/${key.split('/')[1]}/${key.split('/')[2]}`))).toEqual([]);
   });
 
   it('auto mode on LINGJUN 2.5 falls back to packed Import tasks, and the instance remembers it', async () => {
@@ -100,11 +101,13 @@ describe('oss-stream-import bundle — batch Import tasks', () => {
     expect(one.ok).toBe(true);
     expect(one.result?.mode).toBe('batch');
     const log1 = w.emulator.log.forAction('CreateDataFlowTask').map((e) => [e.params['TaskAction'], e.params['CreateDirIfNotExist'] ?? '-', e.code ?? e.status]);
+    // Known older than 2.6 (no StreamImport): the Import goes without CreateDirIfNotExist, which takes
+    // effect only on LINGJUN 2.6+ — no refused attempt first. No Directory: it is exclusive with EntryList.
     expect(log1).toEqual([
       ['StreamImport', 'true', 'InvalidFilesystemVersion.NotSupport'],
-      ['Import', 'true', 'InvalidFilesystemVersion.NotSupport'],
       ['Import', '-', 200],
     ]);
+    expect(w.emulator.log.forAction('CreateDataFlowTask').filter((e) => e.params['TaskAction'] === 'Import').every((e) => e.params['Directory'] === undefined)).toBe(true);
 
     w.emulator.log.clear();
     const two = await fn.invoke(nativeEnvelope(second), w.context());

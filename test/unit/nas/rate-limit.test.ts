@@ -11,14 +11,21 @@ import {
 import { fakeClock } from './fake-clock.js';
 
 describe('DOCUMENTED_QUOTAS and defaults', () => {
-  it('holds the documented quotas and marks DescribeDataFlows unverified', () => {
-    expect(DOCUMENTED_QUOTAS.CreateDataFlowTask).toMatchObject({ limit: 120, intervalMs: 60_000, verified: true });
-    expect(DOCUMENTED_QUOTAS.CreateDataFlowSubTask).toMatchObject({ limit: 100, intervalMs: 1_000, verified: true });
-    expect(DOCUMENTED_QUOTAS.DescribeDataFlowSubTasks).toMatchObject({ limit: 100, intervalMs: 1_000 });
-    expect(DOCUMENTED_QUOTAS.DescribeDataFlowTasks).toMatchObject({ limit: 120, intervalMs: 60_000 });
-    expect(DOCUMENTED_QUOTAS.CancelDataFlowTask).toMatchObject({ limit: 120, intervalMs: 60_000 });
-    expect(DOCUMENTED_QUOTAS.DescribeDataFlows.verified).toBe(false);
-    expect(DOCUMENTED_QUOTAS.DescribeDataFlows.note).toContain('UNVERIFIED');
+  it('holds the seven documented quotas, DescribeDataFlows and CancelDataFlowSubTask included', () => {
+    const table = Object.fromEntries(Object.entries(DOCUMENTED_QUOTAS).map(([op, q]) => [op, [q.limit, q.intervalMs, q.verified]]));
+    expect(table).toEqual({
+      CreateDataFlowTask: [120, 60_000, true],
+      CreateDataFlowSubTask: [100, 1_000, true],
+      DescribeDataFlowSubTasks: [100, 1_000, true],
+      CancelDataFlowSubTask: [100, 1_000, true],
+      DescribeDataFlowTasks: [120, 60_000, true],
+      CancelDataFlowTask: [120, 60_000, true],
+      DescribeDataFlows: [120, 60_000, true],
+    });
+    const limits = defaultRateLimits();
+    expect(Object.keys(limits).sort()).toEqual(Object.keys(DOCUMENTED_QUOTAS).sort());
+    expect(limits.DescribeDataFlows).toEqual({ limit: 116, intervalMs: 60_000 });
+    expect(limits.CancelDataFlowSubTask).toEqual({ limit: 97, intervalMs: 1_000 });
   });
 
   it('client defaults sit just under each quota', () => {

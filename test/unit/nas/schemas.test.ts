@@ -3,6 +3,7 @@ import { entryListOfBytes } from '../../support/entry-lists.js';
 import type * as z from 'zod';
 import { ValidationError } from '../../../shared/errors.js';
 import {
+  CancelDataFlowSubTaskRequest,
   CancelDataFlowTaskRequest,
   CreateDataFlowSubTaskRequest,
   CreateDataFlowTaskRequest,
@@ -22,7 +23,7 @@ import type {
   DescribeDataFlowSubTasksParams,
   DescribeDataFlowTasksParams,
   DescribeDataFlowsParams,
-  OperationName,
+  NasOperationName as OperationName,
 } from '../../../shared/nas/types.js';
 
 // Factories: documented examples of valid requests.
@@ -31,11 +32,17 @@ const cpfsImport = (over: Record<string, unknown> = {}) => ({
   DataFlowId: 'df-194433a5be31',
   TaskAction: 'Import',
   DataType: 'Metadata',
-  Directory: '/path_in_cpfs/',
+  // Directory, EntryList and TransferFileListPath are mutually exclusive (newer API texts).
+  DstDirectory: '/path_in_cpfs/',
   EntryList: '["/path_in_cpfs/file1", "/path_in_cpfs/file2"]',
   ClientToken: '123e4567-e89b-12d3-a456-42665544abcd',
   ...over,
 });
+/** An Import of one directory: Directory instead of an EntryList. */
+const cpfsDirectoryImport = (over: Record<string, unknown> = {}) => {
+  const { EntryList: _none, ...rest } = cpfsImport();
+  return { ...rest, Directory: '/path_in_cpfs/', ...over };
+};
 const lingjunStream = (over: Record<string, unknown> = {}) => ({
   FileSystemId: 'bmcpfs-290w65p03ok64ya',
   DataFlowId: 'df-194433a5be31',
@@ -116,7 +123,7 @@ describe('request schemas: the seed parameters of CreateDataFlowTask', () => {
     },
     {
       param: 'Directory',
-      base: cpfsImport,
+      base: cpfsDirectoryImport,
       valid: ['/', '/path_in_cpfs/', '/数据/目录/', `/${'d'.repeat(1021)}/`, '/a..b/'],
       invalid: [
         ['', 'must be 1 to 1023 characters'],
@@ -148,7 +155,7 @@ describe('request schemas: the seed parameters of CreateDataFlowTask', () => {
         ['["a"]', 'entry 1 must start with "/"'],
         ['[""]', 'entry 1 must be 1 to 1023 characters'],
         [JSON.stringify([`/${'x'.repeat(1023)}`]), 'entry 1 must be 1 to 1023 characters'],
-        [entryListOfBytes(MAX_ENTRY_LIST_BYTES + 1), 'must be at most 65536 bytes'],
+        [entryListOfBytes(MAX_ENTRY_LIST_BYTES + 1), 'must be at most 65535 bytes'],
       ],
     },
     {
@@ -215,39 +222,77 @@ describe('request schemas: cross-field rules of CreateDataFlowTask', () => {
     expect(issues('CreateDataFlowTask', cpfsImport({ CreateDirIfNotExist: false }))).toEqual([]);
   });
 
+  it('refuses more than one of Directory, EntryList, TransferFileListPath before sending, naming the fields', () => {
+    const lingjunImport = (over: Record<string, unknown>) => ({ ...lingjunStream({ TaskAction: 'Import', Directory: undefined, ...over }) });
+    expectRejected('CreateDataFlowTask', cpfsImport({ Directory: '/a/' }), 'Directory, EntryList', 'are mutually exclusive: send only one of Directory, EntryList, TransferFileListPath');
+    expectRejected('CreateDataFlowTask', lingjunImport({ EntryList: '["/a"]', TransferFileListPath: '/lists/' }), 'EntryList, TransferFileListPath', 'mutually exclusive');
+    expectRejected('CreateDataFlowTask', lingjunImport({ Directory: '/a/', TransferFileListPath: '/lists/' }), 'Directory, TransferFileListPath', 'mutually exclusive');
+    expectRejected('CreateDataFlowTask', lingjunImport({ Directory: '/a/', EntryList: '["/a"]', TransferFileListPath: '/lists/' }), 'Directory, EntryList, TransferFileListPath', 'mutually exclusive');
+    // DstDirectory is not part of the set; one source parameter alone is fine.
+    expect(issues('CreateDataFlowTask', lingjunImport({ EntryList: '["/a"]', DstDirectory: '/d/' }))).toEqual([]);
+    expect(issues('CreateDataFlowTask', lingjunImport({ TransferFileListPath: '/lists/', DstDirectory: '/d/' }))).toEqual([]);
+    expect(issues('CreateDataFlowTask', lingjunImport({ Directory: '/a/' }))).toEqual([]);
+  });
+
+  it('TransferFileListPath: LINGJUN only, Import/Export only, starts and ends with "/", 1–1023 characters', () => {
+    const lingjun = (over: Record<string, unknown>) => lingjunStream({ TaskAction: 'Import', Directory: undefined, ...over });
+    expect(issues('CreateDataFlowTask', lingjun({ TransferFileListPath: '/csv/' }))).toEqual([]);
+    expect(issues('CreateDataFlowTask', lingjun({ TaskAction: 'Export', TransferFileListPath: `/${'c'.repeat(1021)}/` }))).toEqual([]);
+    expectRejected('CreateDataFlowTask', lingjun({ TransferFileListPath: `/${'c'.repeat(1022)}/` }), 'TransferFileListPath', 'must be 1 to 1023 characters');
+    expectRejected('CreateDataFlowTask', lingjun({ TransferFileListPath: '/csv' }), 'TransferFileListPath', 'must start and end with "/"');
+    expectRejected('CreateDataFlowTask', lingjun({ TransferFileListPath: 'csv/' }), 'TransferFileListPath', 'must start and end with "/"');
+    expectRejected('CreateDataFlowTask', lingjun({ TaskAction: 'StreamImport', TransferFileListPath: '/csv/' }), 'TransferFileListPath', 'only with TaskAction Import or Export');
+    const { EntryList: _e, ...general } = cpfsImport();
+    expectRejected('CreateDataFlowTask', { ...general, TransferFileListPath: '/csv/' }, 'TransferFileListPath', 'only on CPFS for LINGJUN');
+  });
+
+  it('Includes: only with Directory, LINGJUN only, a JSON list of /…/ folders of 1–1023 characters, ≤ 3,000 characters in total', () => {
+    const lingjun = (over: Record<string, unknown>) => lingjunStream({ TaskAction: 'Import', Directory: '/data/', ...over });
+    expect(issues('CreateDataFlowTask', lingjun({ Includes: '["/a/","/b/c/"]' }))).toEqual([]);
+    expectRejected('CreateDataFlowTask', lingjun({ Directory: undefined, EntryList: '["/a"]', Includes: '["/a/"]' }), 'Includes', 'only together with Directory');
+    expectRejected('CreateDataFlowTask', cpfsDirectoryImport({ Includes: '["/a/"]' }), 'Includes', 'only on CPFS for LINGJUN');
+    expectRejected('CreateDataFlowTask', lingjun({ Includes: '/a/' }), 'Includes', 'JSON array');
+    expectRejected('CreateDataFlowTask', lingjun({ Includes: '["/a"]' }), 'Includes', 'entry 1 must start and end with "/"');
+    expectRejected('CreateDataFlowTask', lingjun({ Includes: JSON.stringify([`/${'x'.repeat(1022)}/`]) }), 'Includes', 'entry 1 must be 1 to 1023 characters');
+    const many = JSON.stringify(Array.from({ length: 4 }, (_, i) => `/${String(i).repeat(800)}/`));
+    expect(many.length).toBeGreaterThan(3000);
+    expectRejected('CreateDataFlowTask', lingjun({ Includes: many }), 'Includes', 'at most 3000 characters in total');
+  });
+
   it('refuses unknown parameters by name', () => {
     expectRejected('CreateDataFlowTask', cpfsImport({ Directroy: '/a/' }), 'Directroy', 'is not a parameter of CreateDataFlowTask');
   });
 });
 
 describe('request schemas: EntryList counts UTF-8 bytes of the JSON as sent', () => {
-  it('accepts exactly 65536 bytes and rejects 65537 (ASCII)', () => {
-    const ok = entryListOfBytes(65_536);
-    const tooBig = entryListOfBytes(65_537);
-    expect(Buffer.byteLength(ok)).toBe(65_536);
-    expect(Buffer.byteLength(tooBig)).toBe(65_537);
+  it('accepts exactly 65,535 bytes and rejects 65,536 — "less than 64 KB" (ASCII)', () => {
+    expect(MAX_ENTRY_LIST_BYTES).toBe(65_535);
+    const ok = entryListOfBytes(65_535);
+    const tooBig = entryListOfBytes(65_536);
+    expect(Buffer.byteLength(ok)).toBe(65_535);
+    expect(Buffer.byteLength(tooBig)).toBe(65_536);
     expect(issues('CreateDataFlowTask', cpfsImport({ EntryList: ok }))).toEqual([]);
-    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: tooBig }), 'EntryList', 'it is 65537 bytes');
+    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: tooBig }), 'EntryList', 'it is 65536 bytes');
   });
 
   it('counts multi-byte characters in bytes, not characters', () => {
-    const ok = entryListOfBytes(65_536, '中');
-    const tooBig = entryListOfBytes(65_537, '中');
-    expect(Buffer.byteLength(ok)).toBe(65_536);
+    const ok = entryListOfBytes(65_535, '中');
+    const tooBig = entryListOfBytes(65_536, '中');
+    expect(Buffer.byteLength(ok)).toBe(65_535);
     expect(ok.length).toBeLessThan(30_000); // far fewer characters than bytes
     expect(issues('CreateDataFlowTask', cpfsImport({ EntryList: ok }))).toEqual([]);
-    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: tooBig }), 'EntryList', 'must be at most 65536 bytes');
-    const emoji = entryListOfBytes(65_537, '😀');
-    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: emoji }), 'EntryList', 'must be at most 65536 bytes');
+    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: tooBig }), 'EntryList', 'must be at most 65535 bytes');
+    const emoji = entryListOfBytes(65_536, '😀');
+    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: emoji }), 'EntryList', 'must be at most 65535 bytes');
   });
 
   it('counts JSON escapes: a list that decodes small but serializes large is rejected', () => {
     const paths = Array.from({ length: 40 }, () => `/${'"'.repeat(1000)}`);
     const decodedBytes = paths.reduce((sum, p) => sum + Buffer.byteLength(p), 0);
     const sent = JSON.stringify(paths);
-    expect(decodedBytes).toBeLessThan(65_536);
-    expect(Buffer.byteLength(sent)).toBeGreaterThan(65_536);
-    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: sent }), 'EntryList', 'must be at most 65536 bytes');
+    expect(decodedBytes).toBeLessThan(65_535);
+    expect(Buffer.byteLength(sent)).toBeGreaterThan(65_535);
+    expectRejected('CreateDataFlowTask', cpfsImport({ EntryList: sent }), 'EntryList', 'must be at most 65535 bytes');
   });
 
   it('counts path length in characters (a 1023-character CJK path is fine)', () => {
@@ -366,5 +411,32 @@ describe('validateRequest error reporting', () => {
     expectTypeOf<z.output<typeof DescribeDataFlowsRequest>>().toExtend<DescribeDataFlowsParams>();
     expectTypeOf<CancelDataFlowTaskParams>().toExtend<z.input<typeof CancelDataFlowTaskRequest>>();
     expectTypeOf<z.output<typeof CancelDataFlowTaskRequest>>().toExtend<CancelDataFlowTaskParams>();
+  });
+});
+
+describe('request schemas: CancelDataFlowSubTask (newer API texts)', () => {
+  const cancel = (over: Record<string, unknown> = {}) => ({
+    FileSystemId: 'bmcpfs-290w65p03ok64ya',
+    DataFlowId: 'df-194433a5be31',
+    DataFlowTaskId: 'task-29ee8e890f45',
+    DataFlowSubTaskId: 'subTaskId-l16sj4j4v5xxwst355x',
+    ...over,
+  });
+
+  it('takes the four ids, DryRun and ClientToken', () => {
+    expect(issues('CancelDataFlowSubTask', cancel())).toEqual([]);
+    expect(issues('CancelDataFlowSubTask', cancel({ DryRun: true, ClientToken: 'cancel-1' }))).toEqual([]);
+    expect(CancelDataFlowSubTaskRequest.safeParse(cancel()).success).toBe(true);
+  });
+
+  it.each(['FileSystemId', 'DataFlowId', 'DataFlowTaskId', 'DataFlowSubTaskId'])('requires %s', (field) => {
+    expectRejected('CancelDataFlowSubTask', cancel({ [field]: undefined }), field, 'is required');
+  });
+
+  it('is LINGJUN-only and refuses ids that are not ids', () => {
+    expectRejected('CancelDataFlowSubTask', cancel({ FileSystemId: 'cpfs-125487ab' }), 'FileSystemId', 'must start with "bmcpfs-"');
+    expectRejected('CancelDataFlowSubTask', cancel({ DataFlowSubTaskId: 'a b' }), 'DataFlowSubTaskId', 'must be a data flow sub-task id');
+    expectRejected('CancelDataFlowSubTask', cancel({ DataFlowTaskId: 'x' }), 'DataFlowTaskId', 'must look like "task-…"');
+    expectRejected('CancelDataFlowSubTask', cancel({ TaskId: 'task-1' }), 'TaskId', 'is not a parameter of CancelDataFlowSubTask');
   });
 });

@@ -32,7 +32,6 @@ const imp: ImportTaskTokenInput = {
   fileSystemId: sub.fileSystemId,
   dataFlowId: sub.dataFlowId,
   conflictPolicy: 'SKIP_THE_FILE',
-  directory: '/raw/',
   dstDirectory: '/datasets/',
   entryList: '["/a.png","/b.png"]',
 };
@@ -107,7 +106,6 @@ describe('ClientTokens', () => {
   it.each<[string, Partial<ImportTaskTokenInput>]>([
     ['entryList', { entryList: '["/a.png"]' }],
     ['conflictPolicy', { conflictPolicy: 'KEEP_LATEST' }],
-    ['directory', { directory: '/' }],
     ['dstDirectory', { dstDirectory: '/' }],
   ])('import token differs when %s differs', (_field, change) => {
     expect(importTaskClientToken({ ...imp, ...change })).not.toBe(importTaskClientToken(imp));

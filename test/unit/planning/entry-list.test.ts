@@ -7,7 +7,11 @@ import {
   packEntryIndices,
   packEntryLists,
   planImportBatches,
+  splitImportBatch,
+  type ImportBatch,
 } from '../../../shared/planning/entry-list.js';
+import { validateRequest } from '../../../shared/nas/schemas.js';
+import { importDestinationOfElement } from '../../../shared/planning/path-base.js';
 import { planSubmissions } from '../../../shared/planning/plan.js';
 import { objectCreated, planningSettings, route } from './factories.js';
 
@@ -136,23 +140,25 @@ describe('packEntryLists: properties', () => {
 describe('planImportBatches', () => {
   const settings = planningSettings({
     routes: [
-      route('raw/images/', '/datasets/images/', 'KEEP_LATEST'),
+      route('raw/images/', '/datasets/raw/images/', 'KEEP_LATEST'),
       route('raw/', '/raw/', 'KEEP_LATEST'),
       route('logs/', '/logs/', 'SKIP_THE_FILE'),
       route('frames/img_', '/frames/', 'KEEP_LATEST'),
+      route('in/imgs/', '/datasets/images/', 'KEEP_LATEST'),
     ],
   });
 
-  it('groups by (ConflictPolicy, Directory, DstDirectory) with entries that are full object names', () => {
+  it('groups by (ConflictPolicy, DstDirectory) with entries that are full object names, and no Directory at all', () => {
     const keys = ['raw/images/a/1.png', 'raw/x.bin', 'logs/l.txt', 'raw/images/b.png'];
     const plan = planSubmissions(keys.map((key) => objectCreated({ key })), settings);
     const { batches, rejected } = planImportBatches(plan.items);
     expect(rejected).toEqual([]);
-    expect(batches.map(({ conflictPolicy, directory, dstDirectory, entryList }) => ({ conflictPolicy, directory, dstDirectory, entryList }))).toEqual([
-      { conflictPolicy: 'KEEP_LATEST', directory: '/raw/', dstDirectory: '/datasets/', entryList: '["/raw/images/a/1.png","/raw/images/b.png"]' },
-      { conflictPolicy: 'KEEP_LATEST', directory: '/', dstDirectory: '/', entryList: '["/raw/x.bin"]' },
-      { conflictPolicy: 'SKIP_THE_FILE', directory: '/', dstDirectory: '/', entryList: '["/logs/l.txt"]' },
+    expect(batches.map(({ conflictPolicy, dstDirectory, entryList }) => ({ conflictPolicy, dstDirectory, entryList }))).toEqual([
+      { conflictPolicy: 'KEEP_LATEST', dstDirectory: '/datasets/', entryList: '["/raw/images/a/1.png","/raw/images/b.png"]' },
+      { conflictPolicy: 'KEEP_LATEST', dstDirectory: '/', entryList: '["/raw/x.bin"]' },
+      { conflictPolicy: 'SKIP_THE_FILE', dstDirectory: '/', entryList: '["/logs/l.txt"]' },
     ]);
+    for (const batch of batches) expect(Object.keys(batch)).not.toContain('directory');
     expect(batches[0]?.items.map((item) => item.record.key)).toEqual(['raw/images/a/1.png', 'raw/images/b.png']);
     for (const batch of batches) {
       expect(batch.clientToken).toMatch(/^cpfs-imp-[0-9a-f]{48}$/);
@@ -167,22 +173,49 @@ describe('planImportBatches', () => {
     expect(planImportBatches(plan.items)).toEqual(planImportBatches(plan.items));
   });
 
-  it('refuses items whose route renames the file, entries too large, and repeated entries', () => {
-    const plan = planSubmissions([objectCreated({ key: 'frames/img_001.png' }), objectCreated({ key: 'raw/long-name.bin' })], settings);
-    const [renamed, long] = plan.items;
-    if (renamed === undefined || long === undefined) throw new Error('expected two planned items');
-    const { batches, rejected } = planImportBatches([renamed, long, long], { maxBytes: 20 });
+  it('refuses items whose route renames a directory or the file, entries too large, and repeated entries', () => {
+    const plan = planSubmissions(
+      [objectCreated({ key: 'frames/img_001.png' }), objectCreated({ key: 'raw/long-name.bin' }), objectCreated({ key: 'in/imgs/cat.png' })],
+      settings,
+    );
+    const [renamedFile, long, renamedDirectory] = plan.items;
+    if (renamedFile === undefined || long === undefined || renamedDirectory === undefined) throw new Error('expected three planned items');
+    const { batches, rejected } = planImportBatches([renamedFile, long, long, renamedDirectory], { maxBytes: 20 });
     expect(batches).toEqual([]);
-    expect(rejected).toEqual([
-      { item: renamed, kind: 'not-batchable', reason: 'the route renames the file (SrcFilePath "/frames/img_001.png" → DstFilePath "/frames/001.png"); an Import task keeps file names' },
-      { item: long, kind: 'duplicate', reason: 'EntryList entry "/raw/long-name.bin" is already in this batch' },
-      { item: long, kind: 'entry-too-large', reason: 'EntryList: the entry alone takes 22 bytes of JSON, more than the 20 allowed' },
+    expect(rejected.map((r) => [r.item.record.key, r.kind])).toEqual([
+      ['frames/img_001.png', 'not-batchable'],
+      ['raw/long-name.bin', 'duplicate'],
+      ['in/imgs/cat.png', 'not-batchable'],
+      ['raw/long-name.bin', 'entry-too-large'],
     ]);
+    expect(rejected[0]?.reason).toBe(
+      'the route renames a directory or the file (SrcFilePath "/frames/img_001.png" → DstFilePath "/frames/001.png"); a batch Import task (EntryList, no Directory) keeps the path below SourceStoragePath — only sub-tasks can rename',
+    );
+    expect(rejected[3]?.reason).toBe('EntryList: the entry alone takes 22 bytes of JSON, more than the 20 allowed');
   });
 
-  it('every item lands in exactly one batch or is rejected; entries are the object names and DstDirectory + the part below Directory rebuilds the destination', () => {
+  it('checks each EntryList element BEFORE packing: a 1,023-byte key below SourceStoragePath /data/ is refused alone (13.3)', () => {
+    // SrcFilePath (the path below /data/) is 1,018 characters and passes; the element is "/" + the full
+    // object name: 1,024 characters, one more than the per-element limit.
+    const dataSettings = planningSettings({ sourceStoragePath: '/data/', dataFlowId: 'df-194433a5be31' });
+    const longKey = `data/${'a'.repeat(200)}/${'b'.repeat(200)}/${'c'.repeat(200)}/${'d'.repeat(200)}/${'e'.repeat(214)}`;
+    expect(Buffer.byteLength(longKey)).toBe(1023);
+    const goodKeys = Array.from({ length: 1000 }, (_, i) => `data/batch/${String(i).padStart(4, '0')}.bin`);
+    const plan = planSubmissions([...goodKeys.slice(0, 500), longKey, ...goodKeys.slice(500)].map((key) => objectCreated({ key })), dataSettings);
+    expect(plan.rejected).toEqual([]);
+    const { batches, rejected } = planImportBatches(plan.items);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.item.record.key).toBe(longKey);
+    expect(rejected[0]?.kind).toBe('invalid-path');
+    expect(rejected[0]?.reason).toBe('EntryList element: longer than 1023 characters (1024)');
+    const packed = batches.flatMap((batch) => JSON.parse(batch.entryList) as string[]);
+    expect(packed).toEqual(goodKeys.map((key) => `/${key}`));
+    for (const batch of batches) expect(() => validateRequest('CreateDataFlowTask', importRequest(batch))).not.toThrow();
+  });
+
+  it('every item lands in exactly one batch or is rejected; DstDirectory + the path below SourceStoragePath rebuilds the destination', () => {
     const keyArbitrary = fc.tuple(
-      fc.constantFrom('raw/images/', 'raw/', 'logs/', 'frames/img_', 'raw/images/deep/'),
+      fc.constantFrom('raw/images/', 'raw/', 'logs/', 'frames/img_', 'raw/images/deep/', 'in/imgs/'),
       fc.array(fc.constantFrom('a', 'b', '猫', '😀', '"', 'x/', 'y/'), { minLength: 1, maxLength: 12 }),
     ).map(([prefix, parts]) => `${prefix}${parts.join('')}z`);
     fc.assert(fc.property(fc.array(keyArbitrary, { maxLength: 80 }), fc.integer({ min: 30, max: 300 }), (keys, limit) => {
@@ -197,11 +230,42 @@ describe('planImportBatches', () => {
         expect(entries).toHaveLength(batch.items.length);
         batch.items.forEach((item, index) => {
           expect(entries[index]).toBe(`/${item.record.key}`);
-          expect(item.srcFilePath.startsWith(batch.directory)).toBe(true);
-          expect(`${batch.dstDirectory}${item.srcFilePath.slice(batch.directory.length)}`).toBe(item.dstFilePath);
+          expect(importDestinationOfElement(entries[index] as string, settings.sourceStoragePath, batch.dstDirectory)).toBe(item.dstFilePath);
           expect(item.conflictPolicy).toBe(batch.conflictPolicy);
         });
+      }
+      for (const r of rejected) {
+        if (r.kind === 'not-batchable') expect(['frames/img_', 'in/imgs/']).toContain(r.item.route.prefix);
       }
     }), { numRuns: 200 });
   });
 });
+
+describe('splitImportBatch', () => {
+  it('halves a batch into two requests with their own EntryList and ClientToken, keeping every item once', () => {
+    const plan = planSubmissions(['a/1', 'a/2', 'a/3'].map((key) => objectCreated({ key })), planningSettings());
+    const [batch] = planImportBatches(plan.items).batches;
+    if (batch === undefined) throw new Error('expected one batch');
+    const [first, second] = splitImportBatch(batch);
+    expect(first.entryList).toBe('["/a/1","/a/2"]');
+    expect(second.entryList).toBe('["/a/3"]');
+    expect([...first.items, ...second.items]).toEqual(batch.items);
+    expect(new Set([batch.clientToken, first.clientToken, second.clientToken]).size).toBe(3);
+    expect(first.dstDirectory).toBe(batch.dstDirectory);
+    const [single] = splitImportBatch(first)[1] ? [splitImportBatch(first)[1]] : [];
+    expect(() => splitImportBatch(single as ImportBatch)).toThrow(RangeError);
+  });
+});
+
+function importRequest(batch: ImportBatch) {
+  return {
+    FileSystemId: batch.fileSystemId,
+    DataFlowId: batch.dataFlowId,
+    TaskAction: 'Import' as const,
+    DataType: 'MetaAndData' as const,
+    DstDirectory: batch.dstDirectory,
+    EntryList: batch.entryList,
+    ConflictPolicy: batch.conflictPolicy,
+    ClientToken: batch.clientToken,
+  };
+}
