@@ -80,10 +80,10 @@ export function rowProblem(name: string, type: string): string | undefined {
   if ([...name].length > MAX_PATH_CHARS) return `Name is longer than ${MAX_PATH_CHARS} characters`;
   if (name.startsWith('/')) return 'Name must be a relative path (no leading "/")';
   if (BAD_CHARS.test(name)) return 'Name contains a control character or a backslash';
-  const segments = (type === 'dir' ? name.slice(0, -1) : name).split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'Name has an empty, "." or ".." segment';
   if (type === 'dir' && !name.endsWith('/')) return 'a dir Name must end with "/"';
   if (type === 'file' && name.endsWith('/')) return 'a file Name must not end with "/"';
+  const segments = (type === 'dir' ? name.slice(0, -1) : name).split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'Name has an empty, "." or ".." segment';
   return undefined;
 }
 
