@@ -10,6 +10,7 @@ import { CreateDataFlowTaskResponse } from '../../../shared/nas/wire.js';
 import { importKey } from '../../../emulator/server.js';
 import { IDS, expectApiError, lingjunImport, lingjunStream, startTestEmulator, type EmulatorFixture } from '../../support/emulator-fixtures.js';
 import { entryListOfBytes } from '../../support/entry-lists.js';
+import { exclusiveParameterViolations, oversizedEntryLists } from '../../support/emulator-log-checks.js';
 
 function put(root: string, key: string, content: string): void {
   const file = path.join(root, key);
@@ -189,5 +190,28 @@ describe('emulator: newer API texts', () => {
 
   it('StreamImport is unaffected: Directory alone is fine on a streaming task', async () => {
     await create(lingjunStream({ Directory: '/in/', DstDirectory: '/out/' }));
+  });
+});
+
+describe('emulator: request-log checks for the product replay test', () => {
+  let fx: EmulatorFixture;
+  beforeEach(async () => {
+    fx = await startTestEmulator();
+  });
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  it('finds requests with two exclusive parameters and EntryLists of 65,536 bytes or more — and nothing in clean traffic', async () => {
+    await fx.call('CreateDataFlowTask', lingjunImport({ EntryList: entryListOfBytes(65_535) }));
+    await fx.call('CreateDataFlowTask', lingjunImport({ EntryList: undefined, Directory: '/in/' }));
+    await fx.call('DescribeDataFlowTasks', { FileSystemId: IDS.lingjun, WithReports: false });
+    expect(exclusiveParameterViolations(fx.emulator.log.entries)).toEqual([]);
+    expect(oversizedEntryLists(fx.emulator.log.entries)).toEqual([]);
+
+    await fx.call('CreateDataFlowTask', lingjunImport({ Directory: '/in/' })); // refused by the emulator, still logged
+    await fx.call('CreateDataFlowTask', lingjunImport({ EntryList: entryListOfBytes(65_536) }));
+    expect(exclusiveParameterViolations(fx.emulator.log.entries).map((v) => v.problem)).toEqual(['carries Directory + EntryList']);
+    expect(oversizedEntryLists(fx.emulator.log.entries).map((v) => v.problem)).toEqual(['EntryList of 65536 bytes']);
   });
 });
