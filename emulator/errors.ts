@@ -78,6 +78,15 @@ export const OTHER_ERRORS = {
   MissingDstFilePath: { status: 400, message: 'DstFilePath is mandatory for this action.' },
   MissingConflictPolicy: { status: 400, message: 'ConflictPolicy is mandatory for CPFS for LINGJUN file systems.' },
   'InvalidTaskId.NotFound': { status: 404, message: 'The specified data flow task does not exist.' },
+  // ASSUMED (the newer API texts make Directory, EntryList and TransferFileListPath mutually exclusive but
+  // name no code): 400, shaped like the seed's `InvalidParameter.*` family.
+  'InvalidParameter.Conflict': {
+    status: 400,
+    message: 'Directory, EntryList and TransferFileListPath are mutually exclusive; send at most one of them.',
+  },
+  // ASSUMED: CancelDataFlowSubTask's codes follow the seed's Missing<Param> / Invalid<Thing>.NotFound shapes.
+  MissingDataFlowSubTaskId: { status: 400, message: 'DataFlowSubTaskId is mandatory for this action.' },
+  'InvalidSubTaskId.NotFound': { status: 404, message: 'The specified data flow sub-task does not exist.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type OtherErrorCode = keyof typeof OTHER_ERRORS;

@@ -11,8 +11,13 @@
  *   client must survive with ClientToken idempotency.
  * Latency (`latencyMs`) delays the response after execution (real time, not the emulator clock: it is
  * meant to trip the client's HTTP timeouts).
+ *
+ * Sub-task failures (`setSubTaskFailureRate`, `failNextSubTasks`) act on the work, not on a request: a
+ * streaming sub-task that would have finished ends FAILED with an ErrorMsg instead — the "transient
+ * service error" a verifier must re-drive. They draw from their own seeded PRNG, one draw per finishing
+ * sub-task (and only while a rate is set), so request faults keep their sequence.
  */
-import type { OperationName } from '../shared/nas/types.js';
+import type { EmulatorOperationName as OperationName } from './actions.js';
 import { createRandom, type Random } from './random.js';
 
 export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'drop-before' | 'drop-after';
@@ -36,6 +41,8 @@ export interface FaultDecision {
   readonly latencyMs: number;
 }
 
+const SUB_TASK_SEED_MIX = 0x5b7a5c;
+
 const ORDER: ReadonlyArray<[FaultKind, keyof FaultRates]> = [
   ['drop-before', 'dropBeforeRate'],
   ['drop-after', 'dropAfterRate'],
@@ -45,13 +52,41 @@ const ORDER: ReadonlyArray<[FaultKind, keyof FaultRates]> = [
 ];
 
 /** The `handle.faults` object. */
+/** ErrorMsg of an injected sub-task failure (shaped like a service-side error; ASSUMED text). */
+export const INJECTED_SUB_TASK_ERROR = 'InternalError: the data flow sub-task failed (injected fault)';
+
 export class FaultInjector {
   private random: Random;
+  private subTaskRandom: Random;
   private readonly rates = new Map<FaultTarget, FaultRates>();
   private readonly queued: Array<{ target: FaultTarget; kind: FaultKind; remaining: number }> = [];
+  private subTaskFailureRate = 0;
+  private subTaskFailuresQueued = 0;
 
   constructor(seed: number) {
     this.random = createRandom(seed);
+    this.subTaskRandom = createRandom(seed ^ SUB_TASK_SEED_MIX);
+  }
+
+  /** Each finishing sub-task ends FAILED with probability `rate` (0–1), drawn from the seeded PRNG. */
+  setSubTaskFailureRate(rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError('subTaskFailureRate must be within 0..1');
+    this.subTaskFailureRate = rate;
+  }
+
+  /** The next `count` sub-tasks that finish end FAILED, before any rate is drawn. */
+  failNextSubTasks(count = 1): void {
+    this.subTaskFailuresQueued += count;
+  }
+
+  /** @internal the lifecycle asks this once per finishing sub-task: an ErrorMsg, or undefined. */
+  drawSubTaskFailure(): string | undefined {
+    if (this.subTaskFailuresQueued > 0) {
+      this.subTaskFailuresQueued -= 1;
+      return INJECTED_SUB_TASK_ERROR;
+    }
+    if (this.subTaskFailureRate === 0) return undefined;
+    return this.subTaskRandom.next() < this.subTaskFailureRate ? INJECTED_SUB_TASK_ERROR : undefined;
   }
 
   /** Sets (replaces) the rates for one API or for all (`'*'`); an API's own rates win over `'*'`. */
@@ -72,12 +107,15 @@ export class FaultInjector {
   /** Restarts the PRNG: the same seed gives the same sequence of decisions. */
   reseed(seed: number): void {
     this.random = createRandom(seed);
+    this.subTaskRandom = createRandom(seed ^ SUB_TASK_SEED_MIX);
   }
 
-  /** Removes every rate and queued fault. */
+  /** Removes every rate and queued fault (sub-task failures included). */
   clear(): void {
     this.rates.clear();
     this.queued.length = 0;
+    this.subTaskFailureRate = 0;
+    this.subTaskFailuresQueued = 0;
   }
 
   /** Decides the fate of one request to `action` (`undefined` when the action is unknown). */

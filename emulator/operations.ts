@@ -18,12 +18,20 @@ import {
   type DataType,
   type TaskAction,
 } from '../shared/nas/wire.js';
-import type { OperationName } from '../shared/nas/types.js';
+import type { EmulatorOperationName as OperationName } from './actions.js';
 import { formatApiTime } from './clock.js';
 import { apiError } from './errors.js';
 import type { LifecycleEngine } from './lifecycle.js';
 import { readFilters, type FilterParam } from './params.js';
-import { checkCharacters, joinStorePath, MAX_PATH_CHARS, parseEntryList, validateDirectory, validateFilePath } from './paths.js';
+import {
+  checkCharacters,
+  joinStorePath,
+  MAX_PATH_CHARS,
+  parseEntryList,
+  parseIncludes,
+  validateDirectory,
+  validateFilePath,
+} from './paths.js';
 import type { Random } from './random.js';
 import {
   ACTIVE_SUB_TASK_STATUSES,
@@ -237,7 +245,20 @@ const createDataFlowTask: OperationHandler = (ctx, p) => {
     throw apiError('InvalidFilesystemVersion.NotSupport', `CreateDirIfNotExist needs CPFS for LINGJUN ${MIN_STREAMING_VERSION} or later.`);
   }
 
-  const directory = str(p, 'Directory') ?? '/';
+  // Docs (newer API texts, docs/platform.md §1): Directory, EntryList and TransferFileListPath are
+  // mutually exclusive. Checked on what the request carries, plus an EntryList copied by SrcTaskId.
+  const sentDirectory = str(p, 'Directory');
+  const fileListPath = str(p, 'TransferFileListPath');
+  const exclusive = [
+    ...(sentDirectory !== undefined ? ['Directory'] : []),
+    ...(str(p, 'EntryList') !== undefined || copiedEntries !== undefined ? ['EntryList'] : []),
+    ...(fileListPath !== undefined ? ['TransferFileListPath'] : []),
+  ];
+  if (exclusive.length > 1) {
+    throw apiError('InvalidParameter.Conflict', `The request carries ${exclusive.join(' and ')}.`);
+  }
+
+  const directory = sentDirectory ?? '/';
   if (p['Directory'] !== undefined) validateDirectory('Directory', p['Directory']);
   const dstDirectory = str(p, 'DstDirectory') ?? '/';
   if (p['DstDirectory'] !== undefined) validateDirectory('DstDirectory', p['DstDirectory']);
@@ -245,6 +266,26 @@ const createDataFlowTask: OperationHandler = (ctx, p) => {
   let entryList: readonly string[] | undefined = copiedEntries;
   const entryRaw = p['EntryList'];
   if (copiedEntries === undefined && entryRaw !== undefined) entryList = parseEntryList(entryRaw);
+
+  // TransferFileListPath: LINGJUN only, Import and Export only, an OSS directory (docs/platform.md §1).
+  if (fileListPath !== undefined) {
+    if (fs.kind !== 'lingjun') {
+      throw apiError('OperationDenied.DataFlowNotSupported', 'TransferFileListPath is a CPFS for LINGJUN parameter.');
+    }
+    if (action !== 'Import' && action !== 'Export') {
+      throw apiError('InvalidParameter.InvalidFormat', 'TransferFileListPath is accepted for Import and Export only.');
+    }
+    validateDirectory('TransferFileListPath', fileListPath);
+  }
+  // Includes: LINGJUN only, only together with Directory (docs/platform.md §1).
+  const includesRaw = str(p, 'Includes');
+  let includes: string[] | undefined;
+  if (includesRaw !== undefined) {
+    if (fs.kind !== 'lingjun') throw apiError('OperationDenied.DataFlowNotSupported', 'Includes is a CPFS for LINGJUN parameter.');
+    if (sentDirectory === undefined) throw apiError('InvalidParameter.InvalidFormat', 'Includes is accepted only together with Directory.');
+    if (streaming) throw apiError('InvalidParameter.InvalidFormat', 'Includes is not accepted for streaming tasks.');
+    includes = parseIncludes(includesRaw);
+  }
   if (streaming && entryList !== undefined) {
     // ASSUMED: a streaming task is a tunnel; files come one by one as sub-tasks.
     throw apiError('InvalidParameter.InvalidFormat', 'EntryList is not accepted for streaming tasks.');
@@ -283,8 +324,11 @@ const createDataFlowTask: OperationHandler = (ctx, p) => {
     action,
     dataType,
     directory,
+    ...(sentDirectory !== undefined ? { sentDirectory } : {}),
     dstDirectory,
     ...(entryList ? { entryList: [...entryList] } : {}),
+    ...(includes ? { includes } : {}),
+    ...(fileListPath !== undefined ? { transferFileListPath: fileListPath } : {}),
     ...(conflictPolicy ? { conflictPolicy } : {}),
     createDirIfNotExist: createDir ?? false,
     streaming,
@@ -565,9 +609,14 @@ export function taskToWire(task: TaskRecord, df: DataFlowRecord | undefined, wit
     DataType: task.dataType,
     Status: task.status,
     ...(task.conflictPolicy ? { ConflictPolicy: task.conflictPolicy } : {}),
-    Directory: task.directory,
+    // Newer API texts: the response echoes the file-list parameters. Directory only when it was sent.
+    ...(task.sentDirectory !== undefined ? { Directory: task.sentDirectory } : {}),
     DstDirectory: task.dstDirectory,
-    ...(df ? { FileSystemPath: df.fileSystemPath, SourceStorage: df.sourceStorage } : {}),
+    ...(task.entryList ? { EntryList: JSON.stringify(task.entryList) } : {}),
+    ...(task.includes ? { Includes: JSON.stringify(task.includes) } : {}),
+    ...(task.transferFileListPath !== undefined ? { TransferFileListPath: task.transferFileListPath } : {}),
+    // ASSUMED: FsPath is the data flow's path in the file system (the docs give the field, not its source).
+    ...(df ? { FileSystemPath: df.fileSystemPath, FsPath: df.fileSystemPath, SourceStorage: df.sourceStorage } : {}),
     Originator: 'User',
     Progress: task.progress,
     ProgressStats: {
@@ -644,7 +693,8 @@ const describeDataFlowTasks: OperationHandler = (ctx, p) => {
   const filters = readFilters(p);
   const predicates = taskFilters(filters);
   const maxResults = intInRange(p, 'MaxResults', 10, 100) ?? 20;
-  const withReports = bool(p, 'WithReports') ?? false;
+  // Newer API texts: WithReports defaults to true on CPFS for LINGJUN (the only kind with reports).
+  const withReports = bool(p, 'WithReports') ?? fs.kind === 'lingjun';
   const matching = [...ctx.state.tasks.values()].filter(
     (t) => t.fileSystemId === fs.id && t.accountId === ctx.accountId && predicates.every((pred) => pred(t)),
   );
@@ -720,7 +770,40 @@ const cancelDataFlowTask: OperationHandler = (ctx, p) => {
   return {};
 };
 
-/** The six actions by name. */
+/**
+ * CancelDataFlowSubTask (docs/platform.md §1): FileSystemId, DataFlowId, DataFlowTaskId and
+ * DataFlowSubTaskId are required; DryRun, ClientToken. CREATED/RUNNING → CANCELING → CANCELED.
+ * ASSUMED: a sub-task in any other state (CANCELING, or finished) is refused with 403
+ * OperationDenied.InvalidState, as CancelDataFlowTask refuses a finished task; an unknown sub-task, or one
+ * of another task, is 404 InvalidSubTaskId.NotFound.
+ */
+const cancelDataFlowSubTask: OperationHandler = (ctx, p) => {
+  const fileSystemId = str(p, 'FileSystemId');
+  if (!fileSystemId) throw apiError('MissingFileSystemId');
+  const dataFlowId = str(p, 'DataFlowId');
+  if (!dataFlowId) throw apiError('MissingDataFlowId');
+  const taskId = str(p, 'DataFlowTaskId');
+  if (!taskId) throw apiError('MissingDataFlowTaskId');
+  const subTaskId = str(p, 'DataFlowSubTaskId');
+  if (!subTaskId) throw apiError('MissingDataFlowSubTaskId');
+  checkAllCharacters(ctx, p);
+  const fs = requireStreamingFileSystem(ctx, fileSystemId);
+  const df = requireDataFlow(ctx, fs, dataFlowId);
+  clientTokenOf(p);
+  const dryRun = bool(p, 'DryRun') ?? false;
+  const task = requireTask(ctx, df, taskId);
+  const sub = ctx.state.subTasks.get(subTaskId);
+  if (!sub || sub.taskId !== task.id || sub.accountId !== ctx.accountId) throw apiError('InvalidSubTaskId.NotFound');
+  if (!ACTIVE_SUB_TASK_STATUSES.has(sub.status)) {
+    throw apiError('OperationDenied.InvalidState', `Sub-task ${sub.id} is ${sub.status}; only CREATED or RUNNING sub-tasks can be cancelled.`);
+  }
+  if (dryRun) return {};
+  ctx.engine.requestSubTaskCancel(sub, ctx.nowMs);
+  ctx.engine.tick(ctx.nowMs);
+  return {};
+};
+
+/** The seven actions by name. */
 export const OPERATIONS: Readonly<Record<OperationName, OperationHandler>> = Object.freeze({
   CreateDataFlowTask: createDataFlowTask,
   CreateDataFlowSubTask: createDataFlowSubTask,
@@ -728,6 +811,7 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationHandler>> = Obj
   DescribeDataFlowSubTasks: describeDataFlowSubTasks,
   DescribeDataFlows: describeDataFlows,
   CancelDataFlowTask: cancelDataFlowTask,
+  CancelDataFlowSubTask: cancelDataFlowSubTask,
 });
 
 /** Actions whose ClientToken makes them idempotent. */
@@ -735,6 +819,7 @@ export const IDEMPOTENT_ACTIONS: ReadonlySet<OperationName> = new Set<OperationN
   'CreateDataFlowTask',
   'CreateDataFlowSubTask',
   'CancelDataFlowTask',
+  'CancelDataFlowSubTask',
 ]);
 
 export function isOperationName(value: string): value is OperationName {

@@ -119,3 +119,13 @@ export function redactParams(params: Readonly<Record<string, string>>): Record<s
   }
   return out;
 }
+
+/** UTF-8 byte length of each parameter that `redactParams` keeps (measured on the full value). */
+export function paramByteLengths(params: Readonly<Record<string, string>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (SECRET_PARAM.test(k)) continue;
+    out[k] = Buffer.byteLength(v, 'utf8');
+  }
+  return out;
+}

@@ -8,8 +8,13 @@ import { apiError } from './errors.js';
 
 /** Longest Directory / DstDirectory / file path, in characters (docs: 1–1023). */
 export const MAX_PATH_CHARS = 1023;
-/** EntryList limit: 64 KB of UTF-8 bytes of the JSON text as sent. */
-export const MAX_ENTRY_LIST_BYTES = 64 * 1024;
+/**
+ * EntryList limit in UTF-8 bytes of the JSON text as sent. The newer API texts say "less than 64 KB"
+ * (docs/platform.md §1), so 65,535 passes and 65,536 is SizeTooLarge.
+ */
+export const MAX_ENTRY_LIST_BYTES = 64 * 1024 - 1;
+/** Includes: at most this many characters in total (docs/platform.md §1). */
+export const MAX_INCLUDES_CHARS = 3_000;
 
 // C0 controls and DEL. ASSUMED trigger of IllegalCharacters (the docs give none); see README.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -107,20 +112,74 @@ export function taskRoots(dataFlow: DataFlowRecord, task: TaskRecord): { source:
 }
 
 /**
- * Maps one EntryList element of a batch task. Import: the element is an OSS object name (docs), i.e. a
- * full key; Export: a CPFS file path. ASSUMED (undocumented): the element is absolute in its store; when it
- * lies under the task's source root (SourceStoragePath + Directory, or FileSystemPath + Directory), its path
- * below that root is kept under the destination root; otherwise its whole path is.
+ * Includes: a JSON array of sub-folders of Directory, each 1–1023 characters starting and ending with `/`,
+ * at most 3,000 characters in total (docs/platform.md §1). Format errors are InvalidFormat (ASSUMED code).
+ */
+export function parseIncludes(raw: string): string[] {
+  if ([...raw].length > MAX_INCLUDES_CHARS) {
+    throw apiError('InvalidParameter.InvalidFormat', `Includes must be at most ${MAX_INCLUDES_CHARS} characters.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw apiError('InvalidParameter.InvalidFormat', 'Includes is not valid JSON.');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((e): e is string => typeof e === 'string')) {
+    throw apiError('InvalidParameter.InvalidFormat', 'Includes must be a non-empty JSON array of strings.');
+  }
+  parsed.forEach((entry, i) => validateDirectory(`Includes[${i}]`, entry));
+  return parsed;
+}
+
+/**
+ * UNVERIFIED reading of a batch EntryList element (docs/platform.md §1, "Newer API texts"): an Import that
+ * carries an EntryList names no Directory, and the docs do not say what an element is relative to.
+ * - `'storeRoot'` (default): the element is the full name in its store — for Import the whole object name
+ *   `/` + key, for Export the whole CPFS path; it must lie under SourceStoragePath (FileSystemPath).
+ * - `'dataFlowPath'`: the element is the path below SourceStoragePath (FileSystemPath).
+ * Both agree when SourceStoragePath is `/`. Either way the file lands at FileSystemPath + DstDirectory +
+ * (its path below SourceStoragePath) — and the reverse for Export. The client decides the same question in
+ * shared/planning/path-base.ts; the emulator keeps its own copy on purpose (an independent check).
+ */
+export type EntryPathBase = 'storeRoot' | 'dataFlowPath';
+export const ENTRY_LIST_ELEMENT_BASE: EntryPathBase = 'storeRoot';
+
+/**
+ * UNVERIFIED reading of a TransferFileListPath manifest row's `Name` (same question as EntryList): a
+ * relative path below SourceStoragePath (FileSystemPath for Export) by default (`'dataFlowPath'`), or below
+ * the store's root (`'storeRoot'`). It lands like an EntryList element.
+ */
+export const MANIFEST_NAME_BASE: EntryPathBase = 'dataFlowPath';
+
+/** Where one batch file goes, or why it cannot be mapped (the file then counts as failed). */
+export type BatchFileMapping = { source: StoreLocation; destination: StoreLocation } | { problem: string };
+
+/**
+ * Maps a path of a batch task's file list (EntryList element, or manifest Name made absolute with a leading
+ * `/`) onto its source and destination, under the reading `base` (see ENTRY_LIST_ELEMENT_BASE). The
+ * source root is the data flow's path in the source store plus the task's (effective) Directory.
  */
 export function resolveBatchEntryPaths(
   dataFlow: DataFlowRecord,
   task: TaskRecord,
   entry: string,
-): { source: StoreLocation; destination: StoreLocation } {
+  base: EntryPathBase = ENTRY_LIST_ELEMENT_BASE,
+): BatchFileMapping {
   const roots = taskRoots(dataFlow, task);
-  const sourcePath = joinStorePath(entry);
   const rootWithSlash = roots.source.path.endsWith('/') ? roots.source.path : roots.source.path + '/';
-  const relative = sourcePath.startsWith(rootWithSlash) ? sourcePath.slice(rootWithSlash.length) : sourcePath;
+  let sourcePath: string;
+  let relative: string;
+  if (base === 'storeRoot') {
+    sourcePath = joinStorePath(entry);
+    if (!sourcePath.startsWith(rootWithSlash)) {
+      return { problem: `${entry} is not below ${rootWithSlash} (the data flow's source path)` };
+    }
+    relative = sourcePath.slice(rootWithSlash.length);
+  } else {
+    sourcePath = joinStorePath(roots.source.path, entry);
+    relative = sourcePath.slice(rootWithSlash.length);
+  }
   return {
     source: { store: roots.source.store, path: sourcePath },
     destination: { store: roots.destination.store, path: joinStorePath(roots.destination.path, relative) },

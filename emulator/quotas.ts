@@ -8,7 +8,7 @@
  * Window kind is undocumented: the emulator counts a SLIDING window (ASSUMED; the stricter reading — a
  * client that stays inside a sliding window also stays inside any fixed one).
  */
-import type { OperationName } from '../shared/nas/types.js';
+import type { EmulatorOperationName as OperationName } from './actions.js';
 
 export interface Quota {
   /** Requests allowed per window. */
@@ -16,14 +16,15 @@ export interface Quota {
   readonly windowMs: number;
 }
 
-/** The documented quotas. DescribeDataFlows has no published figure: unlimited here (ASSUMED). */
+/** The seven documented quotas (docs/platform.md §1 "Quotas", from the LINGJUN quota page). */
 export const EMULATOR_DOCUMENTED_QUOTAS: Readonly<Record<OperationName, Quota | null>> = Object.freeze({
   CreateDataFlowTask: { limit: 120, windowMs: 60_000 },
   CreateDataFlowSubTask: { limit: 100, windowMs: 1_000 },
   DescribeDataFlowSubTasks: { limit: 100, windowMs: 1_000 },
+  CancelDataFlowSubTask: { limit: 100, windowMs: 1_000 },
   DescribeDataFlowTasks: { limit: 120, windowMs: 60_000 },
   CancelDataFlowTask: { limit: 120, windowMs: 60_000 },
-  DescribeDataFlows: null,
+  DescribeDataFlows: { limit: 120, windowMs: 60_000 },
 });
 
 /** Quota overrides: a Quota replaces the documented one, `null` switches the quota off. */

@@ -14,8 +14,14 @@ export interface RequestLogEntry {
   /** The x-acs-action header ('' when absent). */
   readonly action: string;
   readonly accessKeyId?: string;
-  /** Merged query + body parameters, secret-bearing names removed. */
+  /** Merged query + body parameters, secret-bearing names removed, values over 512 characters shortened. */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * UTF-8 byte length of every parameter in `params`, taken before shortening — e.g. to check that no
+   * EntryList sent was over 65,535 bytes, and (with the names in `params`) that no request carried two
+   * mutually exclusive parameters.
+   */
+  readonly paramBytes: Readonly<Record<string, number>>;
   /** HTTP status sent, or null when the connection was dropped without a response. */
   readonly status: number | null;
   /** Error code when the answer was an error. */

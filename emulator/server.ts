@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { NAS_API_VERSION, type DataFlowStatus } from '../shared/nas/wire.js';
-import type { OperationName } from '../shared/nas/types.js';
+import type { EmulatorOperationName as OperationName } from './actions.js';
 import { NonceMemory, verifyRequest, type EmulatorKey, type KeyRecord } from './auth.js';
 import { createEmulatorClock, createScaledClock, type EmulatorClock, type TimeSource } from './clock.js';
 import { EmulatorApiError, apiError, type EmulatorErrorCode } from './errors.js';
@@ -20,8 +20,8 @@ import { FaultInjector, type FaultKind } from './faults.js';
 import { ClientTokenMemory } from './idempotency.js';
 import { DEFAULT_TIMINGS, LifecycleEngine, type LifecycleTimings } from './lifecycle.js';
 import { IDEMPOTENT_ACTIONS, OPERATIONS, isOperationName } from './operations.js';
-import { parseRequestParams, redactParams } from './params.js';
-import type { SubTaskPathBase } from './paths.js';
+import { paramByteLengths, parseRequestParams, redactParams } from './params.js';
+import { ENTRY_LIST_ELEMENT_BASE, type EntryPathBase, type SubTaskPathBase } from './paths.js';
 import { QuotaTracker, type QuotaOverrides } from './quotas.js';
 import { createRandom } from './random.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
@@ -31,6 +31,7 @@ import {
   type DataFlowRecord,
   type EmulatorStateView,
   type FileSystemRecord,
+  type ImportCount,
   type TaskRecord,
 } from './state.js';
 import { bucketNameOf, localPathOf } from './storage.js';
@@ -91,6 +92,8 @@ export interface EmulatorOptions {
   readonly fileSystemDir?: string;
   /** UNVERIFIED base of sub-task paths (see resolveSubTaskPaths); default `'task'`. */
   readonly subTaskPathBase?: SubTaskPathBase;
+  /** UNVERIFIED reading of batch EntryList elements (see paths.ENTRY_LIST_ELEMENT_BASE); default that constant. */
+  readonly entryPathBase?: EntryPathBase;
   /** Granularity of the Condition.ModifyTime comparison, ns; default 1e9 (one second). */
   readonly modifyTimePrecisionNs?: bigint;
   /** Seed of ids, request ids and (unless reseeded) fault draws; default random. */
@@ -138,8 +141,15 @@ export interface EmulatorHandle {
   setDataFlowStatus(id: string, status: DataFlowStatus): void;
   /** The task and its sub-tasks vanish ("task disappears" under the client). */
   removeTask(taskId: string): void;
-  /** The task ends Canceled at once, its unfinished sub-tasks CANCELED (no API rules applied). */
+  /** The task ends Canceled at once, its CREATED/RUNNING sub-tasks EXPIRED (no API rules applied). */
   cancelTask(taskId: string): void;
+  /** The task ends Failed at once with `errorMsg`, its CREATED/RUNNING sub-tasks EXPIRED. */
+  failTask(taskId: string, errorMsg?: string): void;
+  /**
+   * How often each destination file was reached by an import (`<fileSystemId>:<path>` → counts): the
+   * check behind "every object imported exactly once". Same data as `state.imports`.
+   */
+  importCounts(): ReadonlyMap<string, Readonly<ImportCount>>;
 }
 
 function headerRecord(req: http.IncomingMessage): Record<string, string> {
@@ -194,6 +204,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     subTaskPathBase: options.subTaskPathBase ?? 'task',
     modifyTimePrecisionNs: options.modifyTimePrecisionNs ?? 1_000_000_000n,
     random,
+    entryPathBase: options.entryPathBase ?? ENTRY_LIST_ELEMENT_BASE,
+    injectedSubTaskFailure: () => faults.drawSubTaskFailure(),
   });
 
   const addKey = (key: EmulatorKey): void => {
@@ -297,6 +309,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         action: actionHeader,
         ...(accessKeyId ? { accessKeyId } : {}),
         params: redactParams(params),
+        paramBytes: paramByteLengths(params),
         status,
         ...(code ? { code } : {}),
         ...(fault ? { fault } : {}),
@@ -508,7 +521,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       for (const [id, sub] of state.subTasks) if (sub.taskId === taskId) state.subTasks.delete(id);
     },
     cancelTask(taskId) {
-      engine.forceCancel(requireTask(taskId), clock.now());
+      engine.tick(clock.now());
+      engine.forceEnd(requireTask(taskId), clock.now(), 'Canceled');
+    },
+    failTask(taskId, errorMsg = 'the task failed (emulator admin)') {
+      engine.tick(clock.now());
+      engine.forceEnd(requireTask(taskId), clock.now(), 'Failed', errorMsg);
+    },
+    importCounts() {
+      engine.tick(clock.now());
+      return state.imports;
     },
   };
 }
@@ -521,5 +543,14 @@ export { SEED_ERROR_CODES, type EmulatorErrorCode } from './errors.js';
 export type { FaultKind, FaultRates, FaultTarget } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
 export type { EmulatorKey } from './auth.js';
-export { resolveSubTaskPaths, type SubTaskPathBase } from './paths.js';
+export {
+  ENTRY_LIST_ELEMENT_BASE,
+  MANIFEST_NAME_BASE,
+  MAX_ENTRY_LIST_BYTES,
+  resolveSubTaskPaths,
+  type EntryPathBase,
+  type SubTaskPathBase,
+} from './paths.js';
+export { INJECTED_SUB_TASK_ERROR } from './faults.js';
+export { importKey, type ImportCount } from './state.js';
 export { LINGJUN_MAX_ACTIVE_BATCH_TASKS } from './operations.js';

@@ -61,10 +61,16 @@ export interface TaskRecord {
   readonly fileSystemId: string;
   readonly action: TaskAction;
   readonly dataType: DataType;
-  /** Always present; `/` when not given. */
+  /** The effective source directory: Directory as sent, `/` when not given. */
   readonly directory: string;
+  /** Directory exactly as sent (absent when the request had none; DescribeDataFlowTasks echoes this). */
+  readonly sentDirectory?: string;
   readonly dstDirectory: string;
   readonly entryList?: readonly string[];
+  /** Includes (LINGJUN, only with Directory): sub-folders of Directory to transfer. */
+  readonly includes?: readonly string[];
+  /** TransferFileListPath (LINGJUN Import/Export): OSS directory of `Name,Type` CSV manifests. */
+  readonly transferFileListPath?: string;
   readonly conflictPolicy?: ConflictPolicy;
   readonly createDirIfNotExist: boolean;
   /** StreamImport / StreamExport. */
@@ -100,6 +106,8 @@ export interface SubTaskRecord {
   readonly conditionModifyTimeNs?: bigint;
   status: SubTaskStatus;
   readonly createdAt: number;
+  /** When CancelDataFlowSubTask made it CANCELING. */
+  cancelRequestedAt?: number;
   /** Scheduled time of CREATED → RUNNING. */
   runningAt: number;
   /** Scheduled time of RUNNING → COMPLETE/FAILED. */
@@ -114,12 +122,31 @@ export interface SubTaskRecord {
   fileDetail?: { checksum: string; modifyTimeNs: bigint; size: number };
 }
 
+/**
+ * How often one destination file in a file system was reached by an import (batch file or sub-task), so a
+ * test can check "every object imported exactly once". `written`: the bytes were copied (or, with a
+ * simulated store, the import succeeded); `skipped`: the file existed and the ConflictPolicy kept it.
+ */
+export interface ImportCount {
+  written: number;
+  skipped: number;
+  /** Task (and sub-task) ids that reached this file, in order. */
+  readonly by: string[];
+}
+
+/** Key of `EmulatorState.imports`: `<fileSystemId>:<absolute path in the file system>`. */
+export function importKey(fileSystemId: string, path: string): string {
+  return `${fileSystemId}:${path}`;
+}
+
 /** Everything the emulator knows; Maps keep insertion (= creation) order, which paging relies on. */
 export interface EmulatorState {
   readonly fileSystems: Map<string, FileSystemRecord>;
   readonly dataFlows: Map<string, DataFlowRecord>;
   readonly tasks: Map<string, TaskRecord>;
   readonly subTasks: Map<string, SubTaskRecord>;
+  /** By `importKey(fileSystemId, path)`. */
+  readonly imports: Map<string, ImportCount>;
 }
 
 /** The read-only view handed out as `handle.state`. */
@@ -128,10 +155,11 @@ export interface EmulatorStateView {
   readonly dataFlows: ReadonlyMap<string, Readonly<DataFlowRecord>>;
   readonly tasks: ReadonlyMap<string, Readonly<TaskRecord>>;
   readonly subTasks: ReadonlyMap<string, Readonly<SubTaskRecord>>;
+  readonly imports: ReadonlyMap<string, Readonly<ImportCount>>;
 }
 
 export function createState(): EmulatorState {
-  return { fileSystems: new Map(), dataFlows: new Map(), tasks: new Map(), subTasks: new Map() };
+  return { fileSystems: new Map(), dataFlows: new Map(), tasks: new Map(), subTasks: new Map(), imports: new Map() };
 }
 
 /** Kind of a file system from its id prefix; undefined when neither `bmcpfs-` nor `cpfs-`. */
@@ -158,5 +186,7 @@ export const MIN_STREAMING_VERSION = '2.6.0';
 
 /** Task states in which a task still counts as running (the LINGJUN 4-batch-task limit counts these). */
 export const ACTIVE_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['Pending', 'Executing']);
+/** Sub-task states that end by themselves (CREATED → RUNNING → …, CANCELING → CANCELED). */
+export const UNFINISHED_SUB_TASK_STATUSES: ReadonlySet<SubTaskStatus> = new Set<SubTaskStatus>(['CREATED', 'RUNNING', 'CANCELING']);
 /** Sub-task states that block cancelling their streaming task. */
 export const ACTIVE_SUB_TASK_STATUSES: ReadonlySet<SubTaskStatus> = new Set<SubTaskStatus>(['CREATED', 'RUNNING']);

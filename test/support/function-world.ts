@@ -54,6 +54,9 @@ const NO_QUOTAS: QuotaOverrides = {
   DescribeDataFlowSubTasks: null,
   DescribeDataFlowTasks: null,
   CancelDataFlowTask: null,
+  // The emulator enforces all seven documented quotas now (issue 8); "every quota off" means these too.
+  CancelDataFlowSubTask: null,
+  DescribeDataFlows: null,
 };
 
 export interface WorldOptions {

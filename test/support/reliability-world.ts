@@ -203,6 +203,9 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
       DescribeDataFlowTasks: null,
       DescribeDataFlowSubTasks: null,
       CancelDataFlowTask: null,
+      // The emulator enforces all seven documented quotas now (issue 8); "every quota off" means these too.
+      CancelDataFlowSubTask: null,
+      DescribeDataFlows: null,
     },
     timings: FAST_TIMINGS,
     onRequest: (entry) => {

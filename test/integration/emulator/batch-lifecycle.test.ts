@@ -42,7 +42,6 @@ describe('emulator: batch task lifecycle', () => {
     put(fx.bucketDir, 'incoming/sub/b.txt', 'bravo!');
     const taskId = await createTask(
       lingjunImport({
-        Directory: '/incoming/',
         DstDirectory: '/landing/',
         CreateDirIfNotExist: true,
         EntryList: JSON.stringify(['/incoming/a.txt', '/incoming/sub/b.txt']),
@@ -53,7 +52,7 @@ describe('emulator: batch task lifecycle', () => {
     const executing = await describeTask(taskId);
     expect(executing.Status).toBe('Executing');
     expect(executing.ProgressStats).toMatchObject({ FilesTotal: 2, BytesTotal: 11, FilesDone: 0 });
-    expect(existsSync(path.join(fx.fsDir, 'landing/a.txt'))).toBe(false);
+    expect(existsSync(path.join(fx.fsDir, 'landing/incoming/a.txt'))).toBe(false);
     fx.emulator.clock.advance(2_000);
     const done = await describeTask(taskId);
     expect(done).toMatchObject({
@@ -69,8 +68,9 @@ describe('emulator: batch task lifecycle', () => {
       SourceStorage: 'oss://test-bucket',
     });
     expect(done.ErrorMsg).toBeUndefined();
-    expect(readFileSync(path.join(fx.fsDir, 'landing/a.txt'), 'utf8')).toBe('alpha');
-    expect(readFileSync(path.join(fx.fsDir, 'landing/sub/b.txt'), 'utf8')).toBe('bravo!');
+    // FileSystemPath (/) + DstDirectory + the object's path below SourceStoragePath (/).
+    expect(readFileSync(path.join(fx.fsDir, 'landing/incoming/a.txt'), 'utf8')).toBe('alpha');
+    expect(readFileSync(path.join(fx.fsDir, 'landing/incoming/sub/b.txt'), 'utf8')).toBe('bravo!');
   });
 
   it('counts a missing object as failed; fails the task with ErrorMsg when every object is missing', async () => {

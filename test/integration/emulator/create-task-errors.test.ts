@@ -34,7 +34,7 @@ describe('emulator: CreateDataFlowTask answers every documented error code', () 
   }
 
   it('IllegalCharacters (400): a backslash or control character in a path', async () => {
-    await expectCode(lingjunImport({ Directory: '/windows\\path/' }), 400, 'IllegalCharacters');
+    await expectCode(lingjunImport({ Directory: '/windows\\path/', EntryList: undefined }), 400, 'IllegalCharacters');
     await expectCode(lingjunImport({ DstDirectory: '/line\nbreak/' }), 400, 'IllegalCharacters');
     await expectCode(lingjunImport({ EntryList: JSON.stringify(['/tab\there.txt']) }), 400, 'IllegalCharacters');
   });
@@ -99,20 +99,20 @@ describe('emulator: CreateDataFlowTask answers every documented error code', () 
     await expectCode(lingjunImport({ EntryList: '["no-leading-slash.txt"]' }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ EntryList: 'not json' }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ EntryList: JSON.stringify(['/' + 'x'.repeat(1023)]) }), 404, 'InvalidParameter.InvalidFormat');
-    await expectCode(lingjunImport({ Directory: 'no/slash/' }), 404, 'InvalidParameter.InvalidFormat');
+    await expectCode(lingjunImport({ Directory: 'no/slash/', EntryList: undefined }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ DstDirectory: '/no-trailing-slash' }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ DstDirectory: '/a/../b/' }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ ConflictPolicy: 'MERGE' }), 404, 'InvalidParameter.InvalidFormat');
     await expectCode(lingjunImport({ ClientToken: 'é-not-ascii' }), 404, 'InvalidParameter.InvalidFormat');
   });
 
-  it('InvalidParameter.SizeTooLarge (404): EntryList over 64 KB counted in UTF-8 bytes', async () => {
-    const exact = entryListOfBytes(65_536);
-    const ok = await fx.call('CreateDataFlowTask', lingjunImport({ EntryList: exact }));
+  it('InvalidParameter.SizeTooLarge (404): EntryList of 64 KB or more counted in UTF-8 bytes ("less than 64 KB")', async () => {
+    const largest = entryListOfBytes(65_535);
+    const ok = await fx.call('CreateDataFlowTask', lingjunImport({ EntryList: largest }));
     expect(ok.status).toBe(200);
     fx.emulator.settle();
-    await expectCode(lingjunImport({ EntryList: entryListOfBytes(65_537) }), 404, 'InvalidParameter.SizeTooLarge');
-    // Fewer than 65,536 characters but more than 65,536 bytes.
+    await expectCode(lingjunImport({ EntryList: entryListOfBytes(65_536) }), 404, 'InvalidParameter.SizeTooLarge');
+    // Fewer than 65,536 characters but more than 65,535 bytes.
     const multibyte = entryListOfBytes(65_600, 'é');
     expect(multibyte.length).toBeLessThan(65_536);
     await expectCode(lingjunImport({ EntryList: multibyte }), 404, 'InvalidParameter.SizeTooLarge');

@@ -21,9 +21,10 @@ describe('emulator: per-API quotas', () => {
       CreateDataFlowTask: { limit: 120, windowMs: 60_000 },
       CreateDataFlowSubTask: { limit: 100, windowMs: 1_000 },
       DescribeDataFlowSubTasks: { limit: 100, windowMs: 1_000 },
+      CancelDataFlowSubTask: { limit: 100, windowMs: 1_000 },
       DescribeDataFlowTasks: { limit: 120, windowMs: 60_000 },
       CancelDataFlowTask: { limit: 120, windowMs: 60_000 },
-      DescribeDataFlows: null,
+      DescribeDataFlows: { limit: 120, windowMs: 60_000 },
     });
   });
 
