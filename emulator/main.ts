@@ -5,7 +5,7 @@
  * same port also serves as an S3-compatible OSS endpoint (emulator/s3/). Prints the URL and the environment
  * a client needs (also into --write-env FILE), and one line per request; stops on SIGINT/SIGTERM. `--help`: usage.
  */
-import { mkdirSync, mkdtempSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +40,7 @@ Options (environment variable in brackets):
   --write-env FILE   also write the export lines to FILE once listening (then \`. FILE\` in another shell)
   --quiet            no line per request
   -h, --help         this help
+Fresh temp directories are removed when it stops (Ctrl-C / SIGTERM); directories given by flags are kept.
 The local test key's secret is EMULATOR_ACCESS_KEY_SECRET (default ${DEFAULT_EMULATOR_KEY.accessKeySecret}).
 
 Prints, and writes to --write-env FILE, the variables cpfs-ingest needs:
@@ -205,7 +206,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     process.stderr.write(`emulator: ${signal}, stopping\n`);
     emulator.stop().then(
-      () => process.exit(0),
+      () => {
+        // The temp directories it made are its own; directories named by flags are the user's.
+        if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
