@@ -204,6 +204,18 @@ describe('authentication', () => {
     expect(await failure(unknown.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'odd/plus+sign' })))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
   });
 
+  it('takes STS keys with their token, and refuses a wrong or expired token', async () => {
+    world.emulator.addKey({ accessKeyId: 'STS.s3-test', accessKeySecret: 'sts-secret', securityToken: 'sts-token-1' });
+    const sts = (sessionToken?: string) =>
+      client({ credentials: { accessKeyId: 'STS.s3-test', secretAccessKey: 'sts-secret', ...(sessionToken !== undefined ? { sessionToken } : {}) } });
+    const ok = await sts('sts-token-1').send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'odd/plus' }));
+    expect(ok.Contents?.map((o) => o.Key)).toEqual(['odd/plus+sign']);
+    expect(await failure(sts('other-token').send(new ListObjectsV2Command({ Bucket: BUCKET })))).toEqual({ name: 'InvalidToken', status: 400 });
+    expect(await failure(sts().send(new ListObjectsV2Command({ Bucket: BUCKET })))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
+    world.emulator.expireSecurityToken('STS.s3-test');
+    expect(await failure(sts('sts-token-1').send(new ListObjectsV2Command({ Bucket: BUCKET })))).toEqual({ name: 'ExpiredToken', status: 400 });
+  });
+
   it('answers unsigned requests 403 AccessDenied with an S3 XML error body', async () => {
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       http
