@@ -12,6 +12,7 @@ import { CANCEL_HELP, runCancel } from './commands/cancel.js';
 import { DOCTOR_HELP, runDoctor } from './commands/doctor.js';
 import { INVOKE_HELP, runInvoke } from './commands/invoke.js';
 import { PLAN_HELP, runPlan } from './commands/plan.js';
+import { RECONCILE_HELP, runReconcileCommand } from './commands/reconcile.js';
 import { RETRY_TASK_HELP, runRetryTask } from './commands/retry-task.js';
 import { runStatus, STATUS_HELP } from './commands/status.js';
 import { runDemo } from './demo.js';
@@ -51,6 +52,7 @@ export const COMMANDS: Readonly<Record<string, { run: Command; summary: string; 
   doctor: { run: runDoctor, summary: 'check configuration, credentials, data flow, file system version', help: DOCTOR_HELP },
   status: { run: runStatus, summary: 'recent tasks and sub-tasks; --key KEY: where is this object', help: STATUS_HELP },
   backfill: { run: runBackfill, summary: 'list a prefix of the bucket and submit what is found (resumable)', help: BACKFILL_HELP },
+  reconcile: { run: runReconcileCommand, summary: 'one run of the reconcile function, here (state shared with the deployed one)', help: RECONCILE_HELP },
   'retry-task': { run: runRetryTask, summary: 're-run a failed batch Import task (SrcTaskId)', help: RETRY_TASK_HELP },
   cancel: { run: runCancel, summary: 'cancel one task or one sub-task (--dry-run: validate only)', help: CANCEL_HELP },
   demo: { run: runDemoCommand, summary: 'the end-to-end demo on the local emulator (npm start)', help: DEMO_HELP },

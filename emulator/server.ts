@@ -35,6 +35,7 @@ import {
   type TaskRecord,
 } from './state.js';
 import { bucketNameOf, localPathOf } from './storage.js';
+import { createS3Handler, isS3Request, type S3RequestEntry } from './s3/handler.js';
 
 /** The local test key used when no `keys` option is given (and by `npm run emulator`). Not a real secret. */
 export const DEFAULT_EMULATOR_KEY: EmulatorKey = Object.freeze({
@@ -106,6 +107,8 @@ export interface EmulatorOptions {
   readonly hostId?: string;
   /** Called after each request is logged (e.g. to print a line); entries hold no secrets. */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** Called after each request to the S3-compatible OSS endpoint (emulator/s3/); entries hold no secrets. */
+  readonly onS3Request?: (entry: S3RequestEntry) => void;
 }
 
 /** The running emulator. */
@@ -423,7 +426,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   };
 
+  // The S3-compatible OSS endpoint over the same bucket directories, on the same port (emulator/s3/).
+  // Known buckets: those named in `buckets` and the sources of data flows.
+  const handleS3 = createS3Handler({
+    keys,
+    bucketDir: (bucket) => {
+      const named = options.buckets?.[bucket];
+      if (named !== undefined) return named;
+      const used = [...state.dataFlows.values()].some((df) => bucketNameOf(df.sourceStorage) === bucket);
+      return used ? storage.bucketDir(bucket) : undefined;
+    },
+    ...(options.onS3Request ? { onRequest: options.onS3Request } : {}),
+  });
+
   const server = http.createServer((req, res) => {
+    if (isS3Request(req)) {
+      void handleS3(req, res);
+      return;
+    }
     handle(req, res).catch((e: unknown) => {
       process.emitWarning(`NAS emulator: ${(e as Error).stack ?? String(e)}`);
       res.socket?.destroy();

@@ -45,7 +45,7 @@ export interface OssS3ClientOptions {
   readonly internal?: boolean;
   readonly credentials: OssCredentials | OssCredentialsProvider;
   /**
-   * Path-style addressing. ONLY for local S3 test servers (s3rver) that cannot serve `<bucket>.127.0.0.1`;
+   * Path-style addressing. ONLY for local S3-compatible servers (the emulator's) that cannot serve `<bucket>.127.0.0.1`;
    * OSS itself rejects path-style requests. Default false.
    */
   readonly forcePathStyle?: boolean;

@@ -1,13 +1,13 @@
 /**
- * `cpfs-ingest backfill` (the built binary) listing a real S3-compatible server (s3rver) and submitting into
- * the emulator: interrupted with SIGINT (clean stop, checkpoint, exit 130) and killed with SIGKILL midway,
+ * `cpfs-ingest backfill` (the built binary) listing the emulator's S3-compatible OSS endpoint and submitting
+ * into the same emulator: interrupted with SIGINT (clean stop, checkpoint, exit 130) and killed with SIGKILL midway,
  * then run again — every object ends up with exactly one sub-task.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBucket, putObjects, startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { putObjects } from '../../support/s3-server.js';
 import { assertBuilt, runCli, startCli, startWorld, WORLD, type World } from './harness.js';
 
 const PER_PREFIX = 300;
@@ -15,23 +15,16 @@ const PREFIXES = ['alpha/', 'beta/'];
 const keys = PREFIXES.flatMap((prefix) => Array.from({ length: PER_PREFIX }, (_, i) => `${prefix}obj-${String(i).padStart(5, '0')}.txt`));
 
 let world: World;
-let s3: S3TestServer;
 let scratch: string;
 beforeAll(async () => {
   assertBuilt();
-  [world, s3] = await Promise.all([startWorld(), startS3Server()]);
+  world = await startWorld();
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-backfill-'));
-  createBucket(s3, WORLD.bucket);
-  putObjects(s3, WORLD.bucket, keys.map((key) => ({ key, lastModified: new Date(Date.UTC(2024, 0, 1)) })));
-  // The same objects in the emulator's bucket directory, so that its sub-tasks find and copy them.
-  for (const key of keys) {
-    const file = path.join(world.bucketDir, key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, key);
-  }
+  // One bucket directory: what the S3 endpoint lists is what the emulator's sub-tasks copy.
+  putObjects(world.bucketDir, keys.map((key) => ({ key, lastModified: new Date(Date.UTC(2024, 0, 1)) })));
 });
 afterAll(async () => {
-  await Promise.all([world?.cleanup(), s3?.stop()]);
+  await world?.cleanup();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -43,7 +36,7 @@ function subTasksBySource(): Map<string, number> {
 
 describe('cpfs-ingest backfill', () => {
   it('stops cleanly on SIGINT, survives SIGKILL, and finishes on re-run with one sub-task per object', async () => {
-    const env = { ...world.env, OSS_S3_ENDPOINT: s3.endpoint, CPFS_SUBTASK_RATE: '100' };
+    const env = { ...world.env, CPFS_SUBTASK_RATE: '100' };
     const checkpoint = path.join(scratch, 'checkpoint.json');
     const args = ['backfill', ...PREFIXES.flatMap((p) => ['--prefix', p]), '--checkpoint', checkpoint, '--page-size', '50'];
 
@@ -94,7 +87,7 @@ describe('cpfs-ingest backfill', () => {
   });
 
   it('refuses a checkpoint written for other prefixes, and needs OSS_BUCKET (exit 2)', async () => {
-    const env = { ...world.env, OSS_S3_ENDPOINT: s3.endpoint };
+    const env = world.env;
     const checkpoint = path.join(scratch, 'other.json');
     const first = await runCli(['backfill', '--prefix', 'nothing-here/', '--checkpoint', checkpoint], env);
     expect(first.code).toBe(0);

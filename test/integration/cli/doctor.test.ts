@@ -21,7 +21,7 @@ afterAll(async () => {
   await world?.cleanup();
 });
 
-/** Without an S3 server the oss-listing check is left out (OSS_BUCKET unset) unless a test is about the bucket. */
+/** The oss-listing check is left out (OSS_BUCKET unset) unless a test is about the bucket. */
 async function doctor(overrides: Record<string, string>, withText = false): Promise<{ code: number | null; checks: Check[]; stdout: string }> {
   const env = { ...world.env, OSS_BUCKET: '', ...overrides };
   const json = await runCli(['doctor', '--json'], env);
@@ -45,6 +45,16 @@ describe('cpfs-ingest doctor', () => {
     // Doctor creates nothing: only reads and DryRun calls.
     expect(world.emulator.log.entries.filter((e) => e.action === 'CreateDataFlowTask' && e.params['DryRun'] !== 'true')).toEqual([]);
     expect(world.emulator.state.tasks.size).toBe(0);
+  });
+
+  it('passes oss-listing against the emulator\'s S3 endpoint, and names it for a bucket the endpoint does not have', async () => {
+    const { code, checks } = await doctor({ OSS_BUCKET: WORLD.bucket });
+    expect(failed(checks)).toEqual([]);
+    expect(code).toBe(0);
+    expect(check(checks, 'oss-listing')).toMatchObject({ status: 'pass', detail: expect.stringContaining(`oss://${WORLD.bucket}/`) });
+
+    const other = await doctor({ OSS_BUCKET: 'no-such-bucket' });
+    expect(check(other.checks, 'oss-listing')).toMatchObject({ status: 'fail', detail: expect.stringContaining('NoSuchBucket') });
   });
 
   it('names data-flow-running for a Stopped data flow', async () => {

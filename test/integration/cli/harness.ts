@@ -12,8 +12,8 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = path.join(REPO_ROOT, 'dist/cli/cpfs-ingest.js');
 
-/** s3rver accepts only this key id (and checks no signature): the emulator is given the same key. */
-export const SHARED_KEY = { accessKeyId: 'S3RVER', accessKeySecret: 'S3RVER' } as const;
+/** The emulator's test key: its NAS side and its S3-compatible OSS endpoint both check it (not a secret). */
+export const SHARED_KEY = { accessKeyId: 'LTAI-cli-test', accessKeySecret: 'cli-test-secret-0123456789' } as const;
 
 export const WORLD = {
   lingjun: 'bmcpfs-cli00000001',
@@ -34,7 +34,7 @@ export function assertBuilt(): void {
 export interface World {
   readonly emulator: EmulatorHandle;
   readonly bucketDir: string;
-  /** The CLI's environment for the LINGJUN 2.6 data flow; override per test. */
+  /** The CLI's environment for the LINGJUN 2.6 data flow (OSS listing through the emulator's S3 endpoint); override per test. */
   readonly env: Record<string, string>;
   cleanup(): Promise<void>;
 }
@@ -74,6 +74,7 @@ export async function startWorld(overrides: Partial<EmulatorOptions> = {}): Prom
       CPFS_FILE_SYSTEM_ID: WORLD.lingjun,
       CPFS_DATA_FLOW_ID: WORLD.lingjunFlow,
       OSS_BUCKET: WORLD.bucket,
+      OSS_S3_ENDPOINT: emulator.url,
     },
     async cleanup() {
       await emulator.stop();

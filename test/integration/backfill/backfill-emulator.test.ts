@@ -1,24 +1,23 @@
 /**
- * The backfill core over a real S3-compatible server (s3rver) holding 5,000 objects under two prefixes,
- * submitting into the emulator through the real NAS client: every object lands exactly once, also when a run
+ * The backfill core over the emulator's S3-compatible OSS endpoint holding 5,000 objects under two prefixes,
+ * submitting into the same emulator through the real NAS client: every object lands exactly once, also when a run
  * is interrupted and when a "crash" loses the checkpoint of pages already submitted.
  * And the reconcile function's BUILT bundle (dist/reconcile/index.js) run twice over a bucket, keeping its
  * state in that bucket.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../../emulator/server.js';
+import type { EmulatorHandle } from '../../../emulator/server.js';
 import { backfill, createListingClient, ossPageLister, type BackfillCheckpoint, type CheckpointStore } from '../../../shared/backfill.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
 import { createLogger } from '../../../shared/log.js';
 import { createNasClient, type NasClient } from '../../../shared/nas/client.js';
 import { staticCredentials } from '../../../shared/nas/credentials.js';
-import { createBucket, putObjects, S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../../support/s3-server.js';
+import { putObjects, S3_TEST_KEY, startS3World, type S3World } from '../../support/s3-server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RECONCILE_BUNDLE = path.join(REPO_ROOT, 'dist/reconcile/index.js');
@@ -31,50 +30,41 @@ const PER_PREFIX = 2_500;
 const keys = ['left/', 'right/'].flatMap((prefix) => Array.from({ length: PER_PREFIX }, (_, i) => `${prefix}k-${String(i).padStart(6, '0')}.bin`));
 
 let emulator: EmulatorHandle;
-let s3: S3TestServer;
-let root: string;
+let s3: S3World;
 const clients: NasClient[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'backfill-it-'));
-  [emulator, s3] = await Promise.all([
-    startEmulator({
-      seed: 11,
-      keys: [S3RVER_CREDENTIALS],
-      bucketDir: path.join(root, 'bucket'),
-      fileSystemDir: path.join(root, 'fs'),
-      fileSystems: [{ id: FS, version: '2.6.0' }],
-      dataFlows: [
-        { id: FLOW, fileSystemId: FS, sourceStorage: `oss://${BUCKET}` },
-        { id: RECON_FLOW, fileSystemId: FS, sourceStorage: `oss://${RECON_BUCKET}` },
-      ],
-      // The client's own limiter is off below; the emulator's per-second sub-task quota would only slow the test.
-      quotas: { CreateDataFlowSubTask: null },
-      timings: { streamPendingMs: 0, subTaskCreatedMs: 10, subTaskRunningMs: 10 },
-      autoTickMs: 100,
-    }),
-    startS3Server(),
-  ]);
-  createBucket(s3, BUCKET);
-  putObjects(s3, BUCKET, keys.map((key) => ({ key, body: 'x' })));
-  putObjects(s3, BUCKET, [{ key: 'unlisted/z.bin' }]);
+  s3 = await startS3World([BUCKET, RECON_BUCKET], {
+    seed: 11,
+    fileSystems: [{ id: FS, version: '2.6.0' }],
+    dataFlows: [
+      { id: FLOW, fileSystemId: FS, sourceStorage: `oss://${BUCKET}` },
+      { id: RECON_FLOW, fileSystemId: FS, sourceStorage: `oss://${RECON_BUCKET}` },
+    ],
+    // The client's own limiter is off below; the emulator's per-second sub-task quota would only slow the test.
+    quotas: { CreateDataFlowSubTask: null },
+    timings: { streamPendingMs: 0, subTaskCreatedMs: 10, subTaskRunningMs: 10 },
+    autoTickMs: 100,
+  });
+  emulator = s3.emulator;
+  putObjects(s3.bucketDirs[BUCKET] as string, keys.map((key) => ({ key, body: 'x' })));
+  putObjects(s3.bucketDirs[BUCKET] as string, [{ key: 'unlisted/z.bin' }]);
 });
 afterAll(async () => {
   for (const client of clients) client.close();
-  await Promise.all([emulator?.stop(), s3?.stop()]);
-  rmSync(root, { recursive: true, force: true });
+  await s3?.stop();
 });
 
 /** What one process of the CLI or the function builds: fresh instance state every time. */
 function freshDeps(): IngestDeps {
   const config = loadConfig({ CPFS_FILE_SYSTEM_ID: FS, CPFS_DATA_FLOW_ID: FLOW, NAS_ENDPOINT: emulator.url, OSS_BUCKET: BUCKET, OSS_S3_ENDPOINT: s3.endpoint, CPFS_MAX_CONCURRENCY: '32' });
-  const api = createNasClient({ endpoint: config.nasEndpoint, credentials: staticCredentials(S3RVER_CREDENTIALS), rateLimits: false });
+  const api = createNasClient({ endpoint: config.nasEndpoint, credentials: staticCredentials(S3_TEST_KEY), rateLimits: false });
   clients.push(api);
   return { config, api, logger: createLogger({ write: () => undefined }), state: new InstanceState(), now: Date.now };
 }
 
 function lister(deps: IngestDeps) {
-  return ossPageLister({ client: createListingClient(deps.config, S3RVER_CREDENTIALS, { internal: false }), bucket: BUCKET, pageSize: 500 });
+  return ossPageLister({ client: createListingClient(deps.config, S3_TEST_KEY, { internal: false }), bucket: BUCKET, pageSize: 500 });
 }
 
 function subTaskCounts(flow: string): Map<string, number> {
@@ -83,8 +73,8 @@ function subTaskCounts(flow: string): Map<string, number> {
   return counts;
 }
 
-describe('backfill over s3rver into the emulator', () => {
-  it('lands 5,000 objects under two prefixes exactly once across an interrupt and a lost checkpoint', async () => {
+describe('backfill over the emulator\'s S3 endpoint into its NAS side', () => {
+  it('lands 5,000 objects under two prefixes exactly once across an interrupt and a lost checkpoint', { timeout: 120_000 }, async () => {
     let saved: BackfillCheckpoint | undefined;
     let dropSaves = false;
     const store: CheckpointStore = {
@@ -144,7 +134,7 @@ describe('the reconcile bundle', () => {
   function invokeBundle(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const script = `
       const { handler } = require(${JSON.stringify(RECONCILE_BUNDLE)});
-      const context = { requestId: 'r-1', function: { name: 'reconcile', timeout: 60 }, credentials: { accessKeyId: 'S3RVER', accessKeySecret: 'S3RVER' } };
+      const context = { requestId: 'r-1', function: { name: 'reconcile', timeout: 60 }, credentials: ${JSON.stringify(S3_TEST_KEY)} };
       handler(Buffer.from('{}'), context).then(
         (report) => { process.stdout.write('\\nREPORT ' + JSON.stringify(report) + '\\n'); },
         (error) => { process.stdout.write('\\nREPORT ' + JSON.stringify({ thrown: error.message }) + '\\n'); process.exitCode = 1; });`;
@@ -162,10 +152,10 @@ describe('the reconcile bundle', () => {
 
   it('sweeps objects modified since the watermark, keeps its state in the bucket, and never doubles a sub-task', async () => {
     if (!existsSync(RECONCILE_BUNDLE)) throw new Error(`${RECONCILE_BUNDLE} does not exist: run \`npm run build\` first`);
-    createBucket(s3, RECON_BUCKET);
+    const reconDir = s3.bucketDirs[RECON_BUCKET] as string;
     const now = Date.now();
-    putObjects(s3, RECON_BUCKET, Array.from({ length: 40 }, (_, i) => ({ key: `fresh/f-${String(i).padStart(3, '0')}.bin`, lastModified: new Date(now - 60_000) })));
-    putObjects(s3, RECON_BUCKET, Array.from({ length: 5 }, (_, i) => ({ key: `old/o-${i}.bin`, lastModified: new Date(Date.UTC(2020, 0, 1)) })));
+    putObjects(reconDir, Array.from({ length: 40 }, (_, i) => ({ key: `fresh/f-${String(i).padStart(3, '0')}.bin`, lastModified: new Date(now - 60_000) })));
+    putObjects(reconDir, Array.from({ length: 5 }, (_, i) => ({ key: `old/o-${i}.bin`, lastModified: new Date(Date.UTC(2020, 0, 1)) })));
     const env = {
       CPFS_FILE_SYSTEM_ID: FS, CPFS_DATA_FLOW_ID: RECON_FLOW, NAS_ENDPOINT: emulator.url, OSS_BUCKET: RECON_BUCKET, OSS_S3_ENDPOINT: s3.endpoint,
       CPFS_RECONCILE_SAFETY_MARGIN_SECONDS: '600',
@@ -176,9 +166,10 @@ describe('the reconcile bundle', () => {
     const report1 = JSON.parse(first.stdout) as { status: string; prefixes: string[]; sweep: { resumed: boolean; complete: boolean }; watermark: string; run: { listed: number; submitted: number; skippedNotModifiedSince: number } };
     expect(report1).toMatchObject({ status: 'complete', prefixes: [''], sweep: { resumed: false, complete: true } });
     expect(report1.run).toMatchObject({ listed: 40, submitted: 40, skippedNotModifiedSince: 5 });
-    expect(existsSync(path.join(s3.directory, RECON_BUCKET, '.cpfs-ingest', 'reconcile-state.json._S3rver_object'))).toBe(true);
+    // Written by the bundle's PutObject through the endpoint, into the bucket directory.
+    expect(existsSync(path.join(reconDir, '.cpfs-ingest', 'reconcile-state.json'))).toBe(true);
 
-    putObjects(s3, RECON_BUCKET, Array.from({ length: 10 }, (_, i) => ({ key: `fresh/g-${i}.bin`, lastModified: new Date(now) })));
+    putObjects(reconDir, Array.from({ length: 10 }, (_, i) => ({ key: `fresh/g-${i}.bin`, lastModified: new Date(now) })));
     const second = await invokeBundle(env);
     const report2 = JSON.parse(second.stdout) as typeof report1 & { run: { excluded: number } };
     expect(report2.status).toBe('complete');

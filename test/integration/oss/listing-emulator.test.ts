@@ -1,51 +1,43 @@
 /**
- * listObjects + createOssS3Client against a real S3-compatible server (s3rver on 127.0.0.1, started by
- * test/support/s3-server.ts as a child process). The client uses `forcePathStyle: true` here ONLY because
- * s3rver cannot serve virtual-hosted names like `ingest-src.127.0.0.1` without custom DNS; OSS itself
- * accepts virtual-hosted style only.
+ * listObjects + createOssS3Client against the emulator's S3-compatible OSS endpoint (emulator/s3/, on
+ * 127.0.0.1, SigV4 checked). The client uses `forcePathStyle: true` here ONLY because `ingest-src.127.0.0.1`
+ * would need custom DNS; OSS itself accepts virtual-hosted style only.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OssApiError } from '../../../shared/oss/errors.js';
 import { type ListedPage, type ListObjectsOptions, listObjects } from '../../../shared/oss/listing.js';
 import { createOssS3Client } from '../../../shared/oss/s3-client.js';
-import {
-  createBucket,
-  putObjects,
-  S3RVER_CREDENTIALS,
-  type S3TestServer,
-  startS3Server,
-  type TestObject,
-} from '../../support/s3-server.js';
+import { putObjects, S3_TEST_KEY, startS3World, type S3World, type TestObject } from '../../support/s3-server.js';
 
 const BUCKET = 'ingest-src';
 const OLD = new Date('2020-01-01T00:00:00Z');
 const NEW = new Date('2024-06-01T00:00:00Z');
 
-// Fixed-width names: s3rver only pages correctly when its directory walk order equals key order (see s3-server.ts).
-const alphaKeys = Array.from({ length: 1250 }, (_, i) => `alpha/part-${Math.floor(i / 250)}/obj-${String(i).padStart(5, '0')}.bin`);
+// Names of varying width, and `x` beside `x-1` and `x/…`: listing order is byte order of whole keys, not a
+// directory walk ('-' sorts before '/').
+const alphaKeys = Array.from({ length: 1250 }, (_, i) => `alpha/part-${Math.floor(i / 250)}/obj-${i}.bin`);
 const betaKeys = Array.from({ length: 1250 }, (_, i) => `beta/obj-${String(i).padStart(5, '0')}.bin`);
-const folderMarkers = ['alpha/', 'alpha/part-1/'];
+const orderKeys = ['delta/x-1', 'delta/x/a', 'delta/x.b', 'delta/x0'];
 const specialKeys = ['gamma/a b.txt', 'gamma/plus+sign', 'gamma/100%.txt', 'gamma/%2F-not-decoded', 'gamma/数据/文件.bin', 'gamma/😀.png'];
 
-let server: S3TestServer;
+let server: S3World;
 let client: S3Client;
 
 beforeAll(async () => {
-  server = await startS3Server();
-  createBucket(server, BUCKET);
+  server = await startS3World([BUCKET]);
   const objects: TestObject[] = [
     ...alphaKeys.map((key) => ({ key })),
-    ...folderMarkers.map((key) => ({ key, body: '' })),
     ...betaKeys.map((key, i) => ({ key, lastModified: i % 2 === 0 ? OLD : NEW })),
+    ...orderKeys.map((key) => ({ key })),
     ...specialKeys.map((key) => ({ key })),
   ];
-  expect(putObjects(server, BUCKET, objects)).toBe(objects.length);
+  expect(putObjects(server.bucketDirs[BUCKET] as string, objects)).toBe(objects.length);
   client = createOssS3Client({
     region: 'cn-hangzhou',
     endpoint: server.endpoint,
-    forcePathStyle: true, // local s3rver only
-    credentials: S3RVER_CREDENTIALS,
+    forcePathStyle: true, // loopback only
+    credentials: S3_TEST_KEY,
   });
 });
 
@@ -73,16 +65,24 @@ function expectExactlyOnce(listed: string[], expected: string[]) {
   expect([...listed].sort()).toEqual([...expected].sort());
 }
 
-describe('listObjects against s3rver', () => {
+describe('listObjects against the emulator\'s S3 endpoint', () => {
   it('lists ~2,500 objects under two prefixes, every key exactly once, over many pages', async () => {
     const alpha = await listAll({ prefix: 'alpha/', pageSize: 200 });
     const beta = await listAll({ prefix: 'beta/', pageSize: 300 });
 
     expectExactlyOnce(alpha.keys, alphaKeys);
     expectExactlyOnce(beta.keys, betaKeys);
-    expect(alpha.pages.length).toBe(Math.ceil((alphaKeys.length + folderMarkers.length) / 200));
-    expect(alpha.pages.reduce((n, p) => n + p.skippedFolderMarkers, 0)).toBe(folderMarkers.length);
+    expect(alpha.pages.length).toBe(Math.ceil(alphaKeys.length / 200));
     expect(beta.pages.at(-1)?.nextContinuationToken).toBeUndefined();
+  });
+
+  it('lists the whole bucket at 1,000 keys a page (the default) past the first page, in byte order', async () => {
+    const all = await listAll({ prefix: '' });
+    const expected = [...alphaKeys, ...betaKeys, ...orderKeys, ...specialKeys];
+    expectExactlyOnce(all.keys, expected);
+    expect(all.pages.length).toBe(Math.ceil(expected.length / 1000));
+    expect(all.keys).toEqual([...expected].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    expect(all.keys.filter((k) => k.startsWith('delta/'))).toEqual(['delta/x-1', 'delta/x.b', 'delta/x/a', 'delta/x0']);
   });
 
   it('reports size, a bare ETag and LastModified of each object', async () => {
@@ -141,8 +141,23 @@ describe('listObjects against s3rver', () => {
     expect((error as Error).message).toContain('oss://no-such-bucket/x/');
   });
 
+  it('refuses a wrong secret (SignatureDoesNotMatch, 403) without retrying', async () => {
+    const wrong = createOssS3Client({
+      region: 'cn-hangzhou',
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3_TEST_KEY.accessKeyId, accessKeySecret: 'not-the-secret' },
+    });
+    const error = await listObjects({ client: wrong, bucket: BUCKET, prefix: 'alpha/', retry: noRetry })
+      .next()
+      .catch((e: unknown) => e);
+    wrong.destroy();
+    expect(error).toBeInstanceOf(OssApiError);
+    expect(error).toMatchObject({ code: 'SignatureDoesNotMatch', httpStatus: 403, retryable: false, attempts: 1 });
+    expect((error as Error).message).not.toContain('not-the-secret');
+  });
+
   it('surfaces an unknown access key at once, without the secret', async () => {
-    // s3rver checks the access key id but does not verify SigV4 signatures, so a wrong key id is what it can refuse.
     const secret = 'some-secret-0123456789-abcdefghij';
     const wrong = createOssS3Client({
       region: 'cn-hangzhou',
