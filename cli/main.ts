@@ -17,7 +17,7 @@ import { runDemo } from './demo.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { println, processIo, type CliIo } from './io.js';
 
-export const DEMO_HELP = `Usage: cpfs-ingest demo [--watch DIR] [--keep] [--out FILE] [--json]
+export const DEMO_HELP = `Usage: cpfs-ingest demo [--watch DIR] [--keep] [--out FILE] [--json] [--verbose]
 
 Runs the end-to-end demo against the embedded NAS OpenAPI emulator (what \`npm start\` runs).
 
@@ -26,6 +26,7 @@ Options:
   --keep        keep the demo's temporary directories
   --out FILE    also write the demo report to FILE
   --json        machine-readable report
+  --verbose     also print every record in full (the table is cut to the terminal width, 100 when not a terminal)
   -h, --help    this help`;
 
 async function runDemoCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -39,6 +40,8 @@ async function runDemoCommand(argv: readonly string[], io: CliIo): Promise<numbe
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.keep !== undefined ? { keep: values.keep } : {}),
     ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values.verbose !== undefined ? { verbose: values.verbose } : {}),
+    ...(io.stdout.isTTY && io.stdout.columns ? { columns: io.stdout.columns } : {}),
   });
 }
 
