@@ -9,6 +9,7 @@ import { redactText } from '../shared/log.js';
 import { CREDENTIAL_ENV } from '../shared/nas/credentials.js';
 import { COMMON_HELP, parseCommandArgs, UsageError } from './args.js';
 import { BACKFILL_HELP, runBackfill } from './commands/backfill.js';
+import { DEPLOY_CHECK_HELP, DEPLOY_VARIABLES, runDeployCheck } from './commands/deploy-check.js';
 import { DOCTOR_HELP, runDoctor } from './commands/doctor.js';
 import { INVOKE_HELP, runInvoke } from './commands/invoke.js';
 import { PLAN_HELP, runPlan } from './commands/plan.js';
@@ -56,13 +57,14 @@ export const COMMANDS: Readonly<Record<string, { run: Command; summary: string; 
   status: { run: runStatus, summary: 'recent tasks and sub-tasks; --key KEY: where is this object', help: STATUS_HELP },
   backfill: { run: runBackfill, summary: 'list a prefix of the bucket and submit what is found (resumable)', help: BACKFILL_HELP },
   'retry-task': { run: runRetryTask, summary: 're-run a failed batch Import task (SrcTaskId)', help: RETRY_TASK_HELP },
+  'deploy-check': { run: runDeployCheck, summary: 'offline: every problem of the variables s.yaml reads (npm run deploy:check)', help: DEPLOY_CHECK_HELP },
   demo: { run: runDemoCommand, summary: 'the end-to-end demo on the local emulator (npm start)', help: DEMO_HELP },
 };
 
 export const MAIN_HELP = `Usage: cpfs-ingest <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`).join('\n')}
 
 Configuration: the functions' environment variables (CPFS_FILE_SYSTEM_ID, CPFS_DATA_FLOW_ID, NAS_ENDPOINT or
 FC_REGION, OSS_BUCKET, …; see shared/config/README.md), from the environment and/or --config FILE.
@@ -170,7 +172,11 @@ function warnUnknownVariables(io: CliIo, args: readonly string[]): void {
   } catch {
     // The command reports the file's problems.
   }
-  for (const note of unknownVariableNotes(env)) io.stderr.write(`cpfs-ingest: warning: ${note}\n`);
+  // s.yaml's own inputs (CPFS_LOG_PROJECT, CPFS_REGION, …) are often exported in the same shell: not typos.
+  const deployInputs: readonly string[] = DEPLOY_VARIABLES;
+  for (const note of unknownVariableNotes(env)) {
+    if (!deployInputs.some((name) => note.startsWith(`${name} `))) io.stderr.write(`cpfs-ingest: warning: ${note}\n`);
+  }
 }
 
 /**
