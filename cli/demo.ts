@@ -41,7 +41,16 @@ export interface DemoOptions {
   readonly handlerPath?: string;
   /** Ends watch mode (default: SIGINT). */
   readonly signal?: AbortSignal;
+  /** Width the report fits in (default: the terminal's columns, or DEFAULT_COLUMNS when stdout is not a terminal). */
+  readonly columns?: number;
+  /** Also print every record's full detail (route, policy, sub-task, landed path, reason), wrapped, not cut. */
+  readonly verbose?: boolean;
 }
+
+/** Report width when stdout is not a terminal (a pipe, a file, CI logs). */
+export const DEFAULT_COLUMNS = 100;
+/** Narrowest width the report is laid out for (a narrower terminal wraps it). */
+const MIN_COLUMNS = 40;
 
 /** The demo world. */
 export const DEMO_WORLD = Object.freeze({
@@ -111,6 +120,7 @@ const FUNCTION_ENV_PREFIXES = /^(CPFS_|NAS_ENDPOINT$|FC_|ALIBABA_CLOUD_)/;
  * Runs the demo. Returns the exit code: 0 when every object landed or was refused as expected.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
+  const columns = Math.max(MIN_COLUMNS, options.columns ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : DEFAULT_COLUMNS));
   const report = createReport(options.out);
   const handlerPath = options.handlerPath ?? defaultHandlerPath();
   if (!fs.existsSync(handlerPath)) {
@@ -188,12 +198,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     if (options.json) {
       report.line(JSON.stringify({ ok, emulator: emulator.url, objects: finalRows, redelivery: duplicateDelivery, invocations }, null, 2));
     } else {
-      printTable(report.line, finalRows, duplicateDelivery, { url: emulator.url, fsDir, invocations });
+      printTable(report.line, finalRows, duplicateDelivery, { url: emulator.url, fsDir, invocations, columns, verbose: options.verbose ?? false });
     }
     exitCode = ok ? EXIT.OK : EXIT.FAILED;
 
     if (options.watchDir !== undefined) {
-      await watchFolder(options.watchDir, emulator, bucketDir, fsDir, invoke, report.line, options.signal);
+      const wrapped = (text: string) => wrapLine(text, columns).forEach((l) => report.line(l));
+      await watchFolder(options.watchDir, emulator, bucketDir, fsDir, invoke, wrapped, options.signal);
     }
   } finally {
     restoreEnv();
@@ -434,9 +445,69 @@ function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }
 
-function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+/** `text` cut to `width` columns, ending in "…" when cut. */
+function cut(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let out = '';
+  for (const ch of text) {
+    if (displayWidth(out + ch) > width - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/** Words of `text` on lines of at most `columns` (a word longer than a line is split); continuation lines indented. */
+export function wrapLine(text: string, columns: number, indent = '  '): string[] {
+  if (displayWidth(text) <= columns) return [text];
+  const lines: string[] = [];
+  let current = '';
+  const push = () => {
+    lines.push(current.trimEnd());
+    current = indent;
+  };
+  for (const word of text.split(' ')) {
+    const candidate = current === '' || current === indent ? current + word : `${current} ${word}`;
+    if (displayWidth(candidate) <= columns) {
+      current = candidate;
+      continue;
+    }
+    if (current.trim() !== '') push();
+    let rest = word;
+    while (displayWidth(current + rest) > columns) {
+      const room = columns - displayWidth(current);
+      let head = '';
+      for (const ch of rest) {
+        if (displayWidth(head + ch) > room) break;
+        head += ch;
+      }
+      if (head === '') break;
+      current += head;
+      rest = rest.slice(head.length);
+      push();
+    }
+    current += rest;
+  }
+  if (current.trim() !== '') lines.push(current.trimEnd());
+  return lines;
+}
+
+/**
+ * A table that fits in `columns`: while too wide, the widest column that can still give up space loses a
+ * column (never below its header); cut cells end in "…". `--verbose` prints the full values.
+ */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, columns = Number.POSITIVE_INFINITY): string[] {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
-  const line = (cells: readonly string[]) => cells.map((c, i) => pad(c, widths[i] ?? 0)).join('  ').trimEnd();
+  const floor = header.map((h) => displayWidth(h));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > columns) {
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > (floor[i] ?? 0) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  const line = (cells: readonly string[]) => cells.map((c, i) => pad(cut(c, widths[i] ?? 0), widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
 }
 
@@ -444,34 +515,62 @@ function printTable(
   write: (line: string) => void,
   rows: readonly DemoRow[],
   redelivery: RedeliveryCheck,
-  info: { url: string; fsDir: string; invocations: number },
+  info: { url: string; fsDir: string; invocations: number; columns: number; verbose: boolean },
 ): void {
+  const say = (text: string) => wrapLine(text, info.columns).forEach((l) => write(l));
   const landed = rows.filter((r) => r.expected === 'land');
   const refused = rows.filter((r) => r.expected !== 'land');
-  write(`cpfs-ingest demo — NAS emulator ${info.url}, ${DEMO_WORLD.fileSystemId} (LINGJUN 2.6), data flow ${DEMO_WORLD.dataFlowId}: oss://${DEMO_WORLD.bucket}${DEMO_WORLD.sourceStoragePath} → ${DEMO_WORLD.fileSystemPath}`);
-  write(`${info.invocations} invocations of dist/oss-stream-import/index.js (one OSS event each)`);
+  say(`cpfs-ingest demo — NAS emulator ${info.url}, ${DEMO_WORLD.fileSystemId} (LINGJUN 2.6), data flow ${DEMO_WORLD.dataFlowId}: oss://${DEMO_WORLD.bucket}${DEMO_WORLD.sourceStoragePath} → ${DEMO_WORLD.fileSystemPath}`);
+  say(`${info.invocations} invocations of dist/oss-stream-import/index.js (one OSS event each)`);
   write('');
-  for (const line of table(
+  const full = table(
     ['KEY', 'ROUTE', 'POLICY', 'SUB-TASK', 'STATUS', 'LANDED PATH', 'CHECK'],
     landed.map((r) => [r.key, r.route ?? '-', r.conflictPolicy ?? '-', r.subTaskId ?? '-', r.status, r.landedPath ?? '-', r.ok ? 'ok: same bytes' : 'MISSING']),
-  )) {
-    write(line);
-  }
+  );
+  // Too wide for the terminal: the columns a first look needs; --verbose has the rest.
+  const landedTable = Math.max(...full.map(displayWidth)) <= info.columns
+    ? full
+    : table(
+      ['KEY', 'STATUS', 'LANDED PATH', 'CHECK'],
+      landed.map((r) => [r.key, r.status, r.landedPath ?? '-', r.ok ? 'ok' : 'MISSING']),
+      info.columns,
+    );
+  for (const line of landedTable) write(line);
+  if (landedTable !== full && !info.verbose) say('(route, policy and sub-task of each object: --verbose)');
   write('');
   write('Refused or ignored keys:');
   for (const line of table(
     ['KEY', 'OUTCOME', 'REASON', 'CHECK'],
     refused.map((r) => [r.key, r.status, r.reason ?? '-', r.ok ? 'ok: as expected' : `UNEXPECTED (expected ${r.expected})`]),
+    info.columns,
   )) {
     write(line);
   }
+  if (info.verbose) {
+    write('');
+    write('Every record in full:');
+    for (const r of rows) {
+      say(r.key);
+      const detail: Array<[string, string | undefined]> = [
+        ['outcome', `${r.status}${r.ok ? (r.expected === 'land' ? ' (ok: same bytes)' : ' (ok: as expected)') : ` (UNEXPECTED: expected ${r.expected})`}`],
+        ['route', r.route],
+        ['policy', r.conflictPolicy],
+        ['sub-task', r.subTaskId],
+        ['landed', r.landedPath],
+        ['reason', r.reason],
+      ];
+      for (const [name, value] of detail) {
+        if (value !== undefined) wrapLine(`  ${name.padEnd(9)}${value}`, info.columns, ' '.repeat(11)).forEach((l) => write(l));
+      }
+    }
+  }
   write('');
-  write(
+  say(
     `Delivered "${redelivery.key}" again: ${redelivery.sameSubTask ? 'same sub-task' : 'DIFFERENT sub-task'}, ` +
       `sub-tasks ${redelivery.subTasksBefore} → ${redelivery.subTasksAfter} (${redelivery.ok ? 'ok: no duplicate' : 'DUPLICATE'})`,
   );
   const good = rows.filter((r) => r.ok).length + (redelivery.ok ? 1 : 0);
-  write(`${good} of ${rows.length + 1} checks passed. File system directory: ${info.fsDir} (removed on exit unless --keep).`);
+  say(`${good} of ${rows.length + 1} checks passed. File system directory: ${info.fsDir} (removed on exit unless --keep).`);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
 import { ingest, InstanceState, type IngestReport } from './ingest.js';
 import { createLogger, type Logger } from './log.js';
+import { isThrottling } from './nas/classify.js';
 import { createNasClient, type NasClient } from './nas/client.js';
 import { chain, fromEnv, fromFcContext, type CredentialsProvider } from './nas/credentials.js';
 import type { RateLimit } from './nas/rate-limit.js';
@@ -54,19 +55,32 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const fromContext: CredentialsProvider = () => fromFcContext(context)();
   const provider = chain(fromContext, fromEnv(options.env));
   const credentials: CredentialsProvider = async () => (lastCredentials = await provider());
+  const functionName = functionNameOf(options.fcContext) ?? nonEmpty(options.env['FC_FUNCTION_NAME']);
   const logger = createLogger({
     ...(options.write ? { write: options.write } : {}),
+    level: config.logLevel,
+    // Every line names the function (Powertools' `function_name`); requestId and coldStart are added per invocation.
+    ...(functionName !== undefined ? { base: { functionName } } : {}),
     secrets: () => [lastCredentials?.accessKeySecret, lastCredentials?.securityToken, options.env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'], options.env['ALIBABA_CLOUD_SECURITY_TOKEN']],
   });
-  for (const note of config.notes) logger.warn('config.note', { note });
+  // Logged with the first invocation's request id, so a typo is seen next to the invocation it affected.
+  const firstRequestId = requestIdOf(options.fcContext);
+  const coldLogger = logger.child({ ...(firstRequestId !== undefined ? { requestId: firstRequestId } : {}), coldStart: true });
+  for (const note of config.notes) coldLogger.warn('config.note', { note });
+  const counters: NasCounters = { calls: 0, retries: 0, throttles: 0 };
   const api = createNasClient({
     endpoint: config.nasEndpoint,
     credentials,
     ...(options.now ? { now: options.now } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
     maxAttempts: RUNTIME_MAX_ATTEMPTS,
+    onRequest: (event) => {
+      counters.calls += 1;
+      if (event.attempt > 1) counters.retries += 1;
+      if (isThrottling(event.code)) counters.throttles += 1;
+    },
   });
-  return {
+  const runtime: Runtime = {
     config,
     logger,
     api,
@@ -76,6 +90,79 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       context = next;
     },
   };
+  instances.set(runtime, { invocations: 0, counters });
+  return runtime;
+}
+
+/** NAS attempts of one instance: every attempt, the retries among them, and Throttling answers. */
+interface NasCounters {
+  calls: number;
+  retries: number;
+  throttles: number;
+}
+
+/**
+ * Per-instance logging state, kept beside the Runtime (not in it) so that a Runtime assembled by hand (tests)
+ * still works: it then has no counters and its metric lines leave nasCalls/retries/throttles out.
+ */
+const instances = new WeakMap<Runtime, { invocations: number; counters?: NasCounters }>();
+
+/** The event name of the one metric line per invocation (README "Logs"). */
+export const METRICS_EVENT = 'invocation.metrics';
+
+export interface InvocationScope {
+  /** The runtime's logger with `requestId` and `coldStart` on every line. */
+  readonly logger: Logger;
+  /** True on the first invocation of this instance. */
+  readonly coldStart: boolean;
+  /**
+   * Writes the invocation's metric line: `fields` (counts by outcome, result) plus `nasCalls`, `retries`,
+   * `throttles` of this invocation and `durationMs` since `startMs`.
+   */
+  metrics(fields: Readonly<Record<string, string | number | boolean>>): void;
+}
+
+/** Starts an invocation: points the credentials at `context`, and scopes the logger and the counters to it. */
+export function beginInvocation(runtime: Runtime, context: unknown, startMs = runtime.now()): InvocationScope {
+  runtime.useContext(context);
+  let instance = instances.get(runtime);
+  if (instance === undefined) {
+    instance = { invocations: 0 };
+    instances.set(runtime, instance);
+  }
+  const coldStart = instance.invocations === 0;
+  instance.invocations += 1;
+  const requestId = requestIdOf(context);
+  const logger = runtime.logger.child({ ...(requestId !== undefined ? { requestId } : {}), coldStart });
+  const counters = instance.counters;
+  // FC 3.0 runs one request per instance at a time (docs/platform.md §3 Delivery), so the difference of the
+  // instance's counters is this invocation's.
+  const before = counters ? { ...counters } : undefined;
+  return {
+    logger,
+    coldStart,
+    metrics(fields) {
+      const nas = counters && before
+        ? { nasCalls: counters.calls - before.calls, retries: counters.retries - before.retries, throttles: counters.throttles - before.throttles }
+        : {};
+      logger.info(METRICS_EVENT, { ...fields, ...nas, durationMs: Math.max(0, Math.round(runtime.now() - startMs)) });
+    },
+  };
+}
+
+function requestIdOf(context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  return nonEmpty((context as { requestId?: unknown }).requestId);
+}
+
+function functionNameOf(context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const fn = (context as { function?: unknown }).function;
+  return typeof fn === 'object' && fn !== null ? nonEmpty((fn as { name?: unknown }).name) : undefined;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 /**
@@ -104,10 +191,23 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
 
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */
 export async function runIngestInvocation(runtime: Runtime, event: unknown, context: unknown, startMs = runtime.now()): Promise<IngestReport> {
-  runtime.useContext(context);
-  const requestId = typeof context === 'object' && context !== null ? (context as { requestId?: unknown }).requestId : undefined;
-  const logger = typeof requestId === 'string' ? runtime.logger.child({ requestId }) : runtime.logger;
-  return ingest(event, { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now }, {
-    deadlineMs: invocationDeadline(startMs, runtime.config, context),
+  const scope = beginInvocation(runtime, context, startMs);
+  let report: IngestReport;
+  try {
+    report = await ingest(event, { config: runtime.config, api: runtime.api, logger: scope.logger, state: runtime.state, now: runtime.now }, {
+      deadlineMs: invocationDeadline(startMs, runtime.config, context),
+    });
+  } catch (error) {
+    scope.metrics({ result: 'error', records: 0 });
+    throw error;
+  }
+  scope.metrics({
+    // 'retry': the handler throws so that FC replays the event; 'ok': it returns.
+    result: report.retryableFailures > 0 ? 'retry' : 'ok',
+    mode: report.mode,
+    records: report.outcomes.length,
+    ...report.counts,
+    retryableFailures: report.retryableFailures,
   });
+  return report;
 }

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../shared/errors.js';
 import type { IngestReport, RecordOutcome } from '../../shared/ingest.js';
+import { fromEnv } from '../../shared/nas/credentials.js';
 import { runIngestInvocation } from '../../shared/runtime.js';
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -35,7 +37,22 @@ export async function runInvoke(argv: readonly string[], io: CliIo): Promise<num
   if (values.event === undefined) throw new UsageError('--event FILE (or - for stdin) is required');
   const timeoutSeconds = intFlag('timeout', values.timeout, 300, 1, 86_400);
   const env = cliEnv(io, values);
-  cliConfig(env);
+  // Missing credentials are a configuration error (exit 2, naming the variables), reported with every other
+  // problem — not a failed record: locally, the environment is the only source (no FC context).
+  const problems: ConfigError['problems'][number][] = [];
+  try {
+    cliConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  try {
+    await fromEnv(env)();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const payload = values.event === '-' ? await readAll(io.stdin) : readEventFile(values.event);
 
   const runtime = cliRuntime(io, env, values.verbose);

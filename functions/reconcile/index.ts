@@ -5,7 +5,7 @@
  */
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
 import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
-import { createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
+import { beginInvocation, createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
 import { ossStateStore } from './oss-state-store.js';
 import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
@@ -43,12 +43,24 @@ export const handler = async (_event: unknown, context: unknown): Promise<Reconc
   const startMs = Date.now();
   wiring ??= wire(context);
   wiring.setContext(context);
-  wiring.runtime.useContext(context);
   const { runtime } = wiring;
+  // requestId and coldStart on every line, and one metric line per run (README "Logs").
+  const scope = beginInvocation(runtime, context, startMs);
   const report = await runReconcile(
-    { ...wiring.deps, ingest: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: Date.now } },
+    { ...wiring.deps, ingest: { config: runtime.config, api: runtime.api, logger: scope.logger, state: runtime.state, now: Date.now } },
     { deadlineMs: invocationDeadline(startMs, runtime.config, context) },
-  );
+  ).catch((error: unknown) => {
+    scope.metrics({ result: 'error', records: 0 });
+    throw error;
+  });
+  const { run } = report;
+  scope.metrics({
+    result: report.status === 'error' || report.status === 'retryable-failures' ? 'retry' : 'ok',
+    status: report.status,
+    records: run.listed,
+    submitted: run.submitted, ignored: run.ignored, duplicate: run.duplicate, rejected: run.rejected, failed: run.failed,
+    retryableFailures: report.pendingRetryable,
+  });
   if (report.status === 'error' || report.status === 'retryable-failures') throw new ReconcileIncompleteError(report);
   return report;
 };

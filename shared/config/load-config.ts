@@ -17,6 +17,7 @@ import { isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import { KEY_ENCODINGS } from '../events/key-encoding.js';
+import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { routeImportDstDirectory } from '../planning/path-base.js';
 import type { PlanningSettings } from '../planning/types.js';
@@ -48,6 +49,8 @@ export const CONFIG_DEFAULTS = {
    * precision, and objects whose upload began before a sweep but were listed only after it.
    */
   reconcileSafetyMarginSeconds: 900,
+  /** CPFS_LOG_LEVEL: lines below it are not written. */
+  logLevel: 'info',
 } as const;
 
 /** Longest accepted CPFS_RECONCILE_SAFETY_MARGIN_SECONDS: one week. */
@@ -68,6 +71,7 @@ export const CONFIG_VARIABLES = [
   'CPFS_CONFLICT_POLICY', 'CPFS_IMPORT_MODE', 'CPFS_DRY_RUN', 'CPFS_KEY_ENCODING', 'CPFS_MAX_CONCURRENCY',
   'CPFS_DEADLINE_MARGIN_MS', 'CPFS_SUBTASK_RATE', 'NAS_ENDPOINT', 'FC_REGION', 'ALIBABA_CLOUD_REGION_ID',
   'FC_FUNC_CODE_PATH', 'OSS_BUCKET', 'OSS_S3_ENDPOINT', 'CPFS_RECONCILE_PREFIXES', 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS',
+  'CPFS_LOG_LEVEL',
 ] as const;
 
 /**
@@ -120,6 +124,8 @@ export const ConfigSchema = z.strictObject({
     /** OSS_BUCKET, when set: records of any other bucket are rejected (`other-bucket`). */
     bucket: z.optional(z.string()),
   }),
+  /** CPFS_LOG_LEVEL. */
+  logLevel: z.enum(LOG_LEVELS),
   /** Advice that is not an error (large CPFS_ROUTES, unknown CPFS_* variables); log it at cold start. */
   notes: z.array(z.string()),
 });
@@ -242,11 +248,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     ? undefined
     : parseInteger(safetyMarginText, 0, 0, MAX_RECONCILE_SAFETY_MARGIN_SECONDS, 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS', problems);
 
-  for (const name of Object.keys(env)) {
-    if (name.startsWith('CPFS_') && !(CONFIG_VARIABLES as readonly string[]).includes(name)) {
-      notes.push(`${name} is not a cpfs-ingest setting and is ignored (see the configuration table)`);
-    }
-  }
+  const logLevelText = get('CPFS_LOG_LEVEL');
+  const logLevel: LogLevel | undefined = logLevelText === undefined ? CONFIG_DEFAULTS.logLevel : parseLogLevel(logLevelText);
+  if (logLevel === undefined) problem('CPFS_LOG_LEVEL', enumRule(LOG_LEVELS));
+
+  notes.push(...unknownVariableNotes(env));
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -277,6 +283,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     ...(ossS3Endpoint !== undefined && { ossS3Endpoint }),
     ...(reconcilePrefixes !== undefined && { reconcilePrefixes }),
     ...(reconcileSafetyMarginSeconds !== undefined && { reconcileSafetyMarginSeconds }),
+    logLevel: logLevel!,
     planning: {
       fileSystemId: fileSystemId!,
       dataFlowId: dataFlowId!,
@@ -315,6 +322,48 @@ function checkBatchExpressible(
       problems.push({ field: `${field}[${i}]`, rule: `route ${JSON.stringify(route.prefix)} → ${route.dstDirectory} cannot be sent as a batch Import (${why}): it ${layout.reason}` });
     }
   });
+}
+
+/**
+ * A note for each `CPFS_*` variable that no setting reads (most likely a typo), with the closest known name
+ * when one is near (edit distance ≤ 3). Values are never quoted; names are, bounded.
+ */
+export function unknownVariableNotes(env: Readonly<Record<string, string | undefined>>): string[] {
+  const notes: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('CPFS_') || (CONFIG_VARIABLES as readonly string[]).includes(name)) continue;
+    const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+    const guess = closestName(name, CONFIG_VARIABLES);
+    notes.push(`${shown} is not a cpfs-ingest setting and is ignored${guess ? ` (did you mean ${guess}?)` : ' (see the configuration table)'}`);
+  }
+  return notes;
+}
+
+/** The candidate nearest to `name` by edit distance, if within `max` edits (ties: the first). */
+export function closestName(name: string, candidates: readonly string[], max = 3): string | undefined {
+  if (name.length > 64) return undefined;
+  let best: string | undefined;
+  let bestDistance = max + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(name.toUpperCase(), candidate.toUpperCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function parseWith<T>(schema: z.ZodMiniType<T>, value: string | undefined, fallback: T, field: string, problems: Problem[]): T | undefined {

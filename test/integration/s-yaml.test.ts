@@ -446,7 +446,44 @@ describe('rendering refuses bad input', () => {
   });
 
   it('refuses an unknown trigger mode instead of deploying the default', async () => {
-    await expect(renderServerlessYaml({ cwd: REPO_ROOT, env: { ...REQUIRED_ENV, CPFS_TRIGGER_MODE: 'mns' } }))
-      .rejects.toThrow('CPFS_TRIGGER_MODE must be oss or mns-batch');
+    await expect(renderServerlessYaml({ cwd: REPO_ROOT, env: { ...REQUIRED_ENV, CPFS_TRIGGER_MODE: 'sqs' } }))
+      .rejects.toThrow('CPFS_TRIGGER_MODE is not oss, mns-batch or mns');
+  });
+});
+
+describe('optional VPC, tuning variables and the mns alias (issue 9)', () => {
+  const TUNING = { CPFS_MAX_CONCURRENCY: '8', CPFS_SUBTASK_RATE: '50', CPFS_DEADLINE_MARGIN_MS: '5000', CPFS_LOG_LEVEL: 'warn' };
+  const VPC = { CPFS_VPC_ID: 'vpc-bp1abc', CPFS_VSWITCH_IDS: 'vsw-bp1one, vsw-bp1two', CPFS_SECURITY_GROUP_ID: 'sg-bp1abc' };
+  let inVpc: RenderedSpec;
+  beforeAll(async () => {
+    inVpc = await renderServerlessYaml({ cwd: REPO_ROOT, env: { ...REQUIRED_ENV, ...TUNING, ...VPC, CPFS_TRIGGER_MODE: 'mns' } });
+  });
+
+  it('without CPFS_VPC_ID: the all-empty vpcConfig and the public endpoint', () => {
+    for (const fn of FUNCTIONS) expect(functionProps(ossMode, fn.resource)['vpcConfig']).toEqual({ vpcId: '', vSwitchIds: [], securityGroupId: '' });
+    expect(functionProps(ossMode, 'ossStreamImport').environmentVariables['NAS_ENDPOINT']).toBe('https://nas.cn-shanghai.aliyuncs.com');
+  });
+
+  it('with CPFS_VPC_ID: vpcConfig on both functions (schema-valid) and the nas-vpc endpoint', () => {
+    for (const fn of FUNCTIONS) {
+      const props = functionProps(inVpc, fn.resource);
+      expect(props['vpcConfig']).toEqual({ vpcId: 'vpc-bp1abc', vSwitchIds: ['vsw-bp1one', 'vsw-bp1two'], securityGroupId: 'sg-bp1abc' });
+      expect(props.environmentVariables['NAS_ENDPOINT']).toBe('https://nas-vpc.cn-hangzhou.aliyuncs.com');
+    }
+    for (const [name, resource] of Object.entries(inVpc.resources)) expect(validator.validateProps(resource.props), name).toEqual([]);
+  });
+
+  it('passes the tuning variables to both functions, and the loader reads them', () => {
+    for (const fn of FUNCTIONS) {
+      const env = functionProps(inVpc, fn.resource).environmentVariables;
+      expect(env).toMatchObject(TUNING);
+      const config = loadConfig({ ...env, FC_REGION: 'cn-hangzhou' });
+      expect([config.maxConcurrency, config.subTaskRatePerSecond, config.deadlineMarginMs, config.logLevel]).toEqual([8, 50, 5000, 'warn']);
+    }
+  });
+
+  it('CPFS_TRIGGER_MODE=mns is mns-batch', () => {
+    const triggers = functionProps(inVpc, 'ossStreamImport').triggers;
+    expect(triggers.map((t) => t.triggerType)).toEqual(['eventbridge']);
   });
 });

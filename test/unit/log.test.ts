@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NasApiError, NetworkError, ValidationError } from '../../shared/errors.js';
-import { createLogger, isSecretFieldName, redactText, REDACTED, serializeError } from '../../shared/log.js';
+import { createHash } from 'node:crypto';
+import { boundText, createLogger, isSecretFieldName, LOG_STRING_PREFIX, MAX_LOG_STRING, parseLogLevel, redactText, REDACTED, serializeError } from '../../shared/log.js';
 
 // Shaped like real STS material, including characters that URL encoding changes.
 const SECRET = 'Xk9/PqR+7sT2uVwY3zA4bC5dE6fG7h';
@@ -169,5 +170,79 @@ describe('redaction', () => {
     const out = JSON.stringify(serializeError(error, [SECRET, TOKEN]));
     expect(out).not.toContain(SECRET);
     expect(out).not.toContain(TOKEN);
+  });
+});
+
+describe('redaction keeps prose (issue 9: "[REDACTED] be set")', () => {
+  it('a variable name followed by a word is not a secret pair', () => {
+    expect(redactText('ALIBABA_CLOUD_ACCESS_KEY_SECRET: must be set')).toBe('ALIBABA_CLOUD_ACCESS_KEY_SECRET: must be set');
+    expect(redactText('securityToken: missing, retry later')).toBe('securityToken: missing, retry later');
+  });
+
+  it('still redacts values that look like secrets, after = or in quotes', () => {
+    expect(redactText('ALIBABA_CLOUD_ACCESS_KEY_SECRET: Xk9PqR7sT2uV')).toBe(`ALIBABA_CLOUD_ACCESS_KEY_SECRET: ${REDACTED}`);
+    expect(redactText('ALIBABA_CLOUD_ACCESS_KEY_SECRET=abcdef')).toBe(`ALIBABA_CLOUD_ACCESS_KEY_SECRET=${REDACTED}`);
+    expect(redactText('{"securityToken": "abcdef"}')).toBe(`{"securityToken": "${REDACTED}"}`);
+  });
+});
+
+describe('log levels', () => {
+  it('parses the four levels, any case, and nothing else', () => {
+    expect(['debug', 'INFO', ' Warn ', 'error'].map(parseLogLevel)).toEqual(['debug', 'info', 'warn', 'error']);
+    expect(parseLogLevel('verbose')).toBeUndefined();
+    expect(parseLogLevel(undefined)).toBeUndefined();
+  });
+
+  it('drops lines below the level (default info)', () => {
+    const byDefault = capture();
+    byDefault.logger.debug('d');
+    byDefault.logger.info('i');
+    expect(byDefault.parsed().map((l) => l['event'])).toEqual(['i']);
+
+    const warn = capture({ level: 'warn' });
+    warn.logger.debug('d');
+    warn.logger.info('i');
+    warn.logger.child({ requestId: 'r' }).warn('w');
+    warn.logger.error('e');
+    expect(warn.parsed().map((l) => [l['level'], l['event']])).toEqual([['warn', 'w'], ['error', 'e']]);
+
+    const debug = capture({ level: 'debug' });
+    debug.logger.debug('d');
+    expect(debug.parsed()[0]).toMatchObject({ level: 'debug', event: 'd' });
+  });
+});
+
+describe('bounded lines (issue 13: a 10 MB key must not make a 10 MB line)', () => {
+  const hash16 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+  it('boundText keeps short strings and cuts long ones to prefix + length + hash', () => {
+    expect(boundText('a'.repeat(MAX_LOG_STRING))).toBe('a'.repeat(MAX_LOG_STRING));
+    const long = `k/${'x'.repeat(5000)}`;
+    expect(boundText(long)).toBe(`${long.slice(0, LOG_STRING_PREFIX)}…[${long.length} chars, sha256:${hash16(long)}]`);
+  });
+
+  it('never ends the prefix on half a surrogate pair', () => {
+    const text = `${'a'.repeat(LOG_STRING_PREFIX - 1)}😀${'b'.repeat(2000)}`;
+    const out = boundText(text);
+    expect(out.startsWith(`${'a'.repeat(LOG_STRING_PREFIX - 1)}…[`)).toBe(true);
+  });
+
+  it('a 10 MB key, field name and error message make a short line; a 1,023-byte key is kept whole', () => {
+    const { logger, lines } = capture();
+    const huge = `big/${'k'.repeat(10 * 1024 * 1024)}`;
+    const normal = `ok/${'n'.repeat(1020)}`;
+    logger.warn('record.failed', { key: huge, [huge]: 1, error: new Error(huge), keys: [huge, normal], normal });
+    expect(lines).toHaveLength(1);
+    expect((lines[0] as string).length).toBeLessThan(4000);
+    expect(lines[0]).toContain(`${huge.length} chars, sha256:${hash16(huge)}`);
+    expect(lines[0]).toContain(`"normal":"${normal}"`);
+  });
+
+  it('redacts before cutting: a secret straddling the cut never shows even in part', () => {
+    const { logger, lines } = capture();
+    const text = `${'p'.repeat(LOG_STRING_PREFIX - 10)}${SECRET}${'q'.repeat(3000)}`;
+    logger.info('x', { text });
+    expect(lines[0]).not.toContain(SECRET.slice(0, 10));
+    expect(lines[0]).toContain('[REDA');
   });
 });

@@ -12,7 +12,8 @@ import { FUNCTION_BUNDLE } from '../../support/function-harness.js';
 describe('runDemo', () => {
   it('lands every sample through the built function, refuses the bad keys, and exits 0', async () => {
     const lines: string[] = [];
-    const code = await runDemo({ out: (line) => lines.push(line), handlerPath: FUNCTION_BUNDLE });
+    // Wide enough for the full table (the width rule has its own test below).
+    const code = await runDemo({ out: (line) => lines.push(line), handlerPath: FUNCTION_BUNDLE, columns: 1000 });
     const text = lines.join('\n');
     expect(code, text).toBe(0);
     for (const sample of DEMO_OBJECTS) expect(text).toContain(sample.key);
@@ -62,6 +63,7 @@ describe('runDemo', () => {
       const done = runDemo({
         watchDir: dir,
         handlerPath: FUNCTION_BUNDLE,
+        columns: 1000,
         signal: controller.signal,
         out: (line) => {
           lines.push(line);
@@ -77,6 +79,23 @@ describe('runDemo', () => {
       controller.abort();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('fits every line in the width (default 100 off a terminal) and prints every record in full with verbose', async () => {
+    const plain: string[] = [];
+    expect(await runDemo({ out: (l) => plain.push(l), handlerPath: FUNCTION_BUNDLE })).toBe(0);
+    expect(Math.max(...plain.map(displayWidth))).toBeLessThanOrEqual(100);
+    expect(plain.join('\n')).not.toContain('Every record in full');
+
+    const verbose: string[] = [];
+    expect(await runDemo({ out: (l) => verbose.push(l), handlerPath: FUNCTION_BUNDLE, columns: 60, verbose: true })).toBe(0);
+    expect(Math.max(...verbose.map(displayWidth))).toBeLessThanOrEqual(60);
+    const text = verbose.join('\n');
+    expect(text).toContain('Every record in full:');
+    // The detail lines carry what the cut table cannot: full landed paths, sub-task ids, reasons.
+    expect(text).toContain('landed   /datasets/images/数据集/样本-01.csv');
+    expect(verbose.filter((l) => /^ {2}sub-task +subTaskId-\w+$/.test(l))).toHaveLength(DEMO_OBJECTS.filter((o) => o.expect === 'land').length);
+    expect(text).toMatch(/reason +SrcFilePath: contains a "\.\." name/);
   });
 
   it('reports a missing bundle with the build hint', async () => {

@@ -119,6 +119,68 @@ describe('main: dispatch and exit codes', () => {
   });
 });
 
+describe('main: the first-hour bugs of issue 9', () => {
+  it('an unknown command gets a "did you mean" (and none when nothing is close)', async () => {
+    const typo = fakeIo(env);
+    expect(await main(['stauts'], typo)).toBe(EXIT.USAGE);
+    expect(typo.err()).toContain('unknown command "stauts" (did you mean status?)');
+    const far = fakeIo(env);
+    expect(await main(['frobnicate'], far)).toBe(EXIT.USAGE);
+    expect(far.err()).not.toContain('did you mean');
+  });
+
+  it('status with the secret unset names the variable and keeps "must" (not "[REDACTED] be set")', async () => {
+    const io = fakeIo({ ...env, ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-unit' });
+    expect(await main(['status'], io)).toBe(EXIT.USAGE);
+    expect(io.err()).toContain('ALIBABA_CLOUD_ACCESS_KEY_SECRET: must be set');
+    expect(io.err()).not.toContain('[REDACTED]');
+  });
+
+  it('invoke with no credentials is a configuration error naming both variables, before anything is read or sent', async () => {
+    const event = path.join(scratch, 'event.json');
+    writeFileSync(event, '{"events":[]}');
+    const io = fakeIo(env);
+    expect(await main(['invoke', '--event', event], io)).toBe(EXIT.USAGE);
+    expect(io.err()).toContain('ALIBABA_CLOUD_ACCESS_KEY_ID: must be set');
+    expect(io.err()).toContain('ALIBABA_CLOUD_ACCESS_KEY_SECRET: must be set');
+    expect(io.out()).toBe('');
+    // With configuration problems too, all are reported at once.
+    const both = fakeIo({ CPFS_DATA_FLOW_ID: 'df-unit0001', NAS_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(await main(['invoke', '--event', event], both)).toBe(EXIT.USAGE);
+    expect(both.err()).toMatch(/CPFS_FILE_SYSTEM_ID: is required[\s\S]*ALIBABA_CLOUD_ACCESS_KEY_ID: must be set/);
+  });
+
+  it('with --json, an error is one JSON document on stdout and a short line on stderr', async () => {
+    const io = fakeIo({ CPFS_FILE_SYSTEM_ID: 'nope', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'very-secret-value' });
+    expect(await main(['plan', '--json'], io)).toBe(EXIT.USAGE);
+    const doc = JSON.parse(io.out()) as { ok: boolean; exitCode: number; error: { kind: string; problems: Array<{ field: string }> } };
+    expect(doc).toMatchObject({ ok: false, command: 'plan', exitCode: 2, error: { kind: 'configuration', code: 'ConfigError' } });
+    expect(doc.error.problems.map((p) => p.field)).toEqual(expect.arrayContaining(['CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID']));
+    expect(io.err().trim().split('\n')).toEqual(['cpfs-ingest plan: configuration problems (details: the JSON on stdout)']);
+    expect(io.out() + io.err()).not.toContain('very-secret-value');
+
+    const usage = fakeIo(env);
+    expect(await main(['plan', '--json', '--colour'], usage)).toBe(EXIT.USAGE);
+    expect(JSON.parse(usage.out())).toMatchObject({ ok: false, error: { kind: 'usage', message: expect.stringContaining('--colour') } });
+
+    const unknown = fakeIo(env);
+    expect(await main(['stauts', '--json'], unknown)).toBe(EXIT.USAGE);
+    expect(JSON.parse(unknown.out())).toMatchObject({ ok: false, error: { kind: 'usage', message: 'unknown command "stauts" (did you mean status?)' } });
+  });
+
+  it('every command warns about unknown CPFS_* variables (environment and --config file), with a suggestion', async () => {
+    const file = path.join(scratch, 'typo.env');
+    writeFileSync(file, 'CPFS_IMPORT_MOD=batch\n');
+    const io = fakeIo({ ...env, CPFS_DRY_RUNN: 'true' }, 'a/b.txt\n');
+    expect(await main(['plan', '--config', file], io)).toBe(EXIT.OK);
+    expect(io.err()).toContain('warning: CPFS_DRY_RUNN is not a cpfs-ingest setting and is ignored (did you mean CPFS_DRY_RUN?)');
+    expect(io.err()).toContain('warning: CPFS_IMPORT_MOD is not a cpfs-ingest setting and is ignored (did you mean CPFS_IMPORT_MODE?)');
+    const status = fakeIo({ ...env, CPFS_DRY_RUNN: 'true' });
+    await main(['status'], status);
+    expect(status.err()).toContain('did you mean CPFS_DRY_RUN?');
+  });
+});
+
 describe('status views', () => {
   it('keep report names and drop every signed URL field', () => {
     const signed = 'https://b.oss-cn-hangzhou.aliyuncs.com/r.csv?Expires=1&OSSAccessKeyId=STS.x&Signature=abc%3D';

@@ -47,6 +47,7 @@ describe('loadConfig — defaults', () => {
         routes: [],
         defaultConflictPolicy: 'KEEP_LATEST',
       },
+      logLevel: 'info',
       notes: [],
     });
   });
@@ -305,6 +306,22 @@ describe('loadConfig — routes', () => {
 
   it('notes CPFS_* variables it does not know (likely typos)', () => {
     expect(loadConfig({ ...base, CPFS_ROUTE: '[]' }).notes).toEqual([expect.stringContaining('CPFS_ROUTE is not a cpfs-ingest setting')]);
+  });
+
+  it('suggests the nearest setting for a typo, and none for a name far from every setting', () => {
+    expect(loadConfig({ ...base, CPFS_ROUTE: '[]', CPFS_MAX_CONCURENCY: '4', CPFS_SOMETHING_ELSE_ENTIRELY: 'x' }).notes).toEqual([
+      'CPFS_ROUTE is not a cpfs-ingest setting and is ignored (did you mean CPFS_ROUTES?)',
+      'CPFS_MAX_CONCURENCY is not a cpfs-ingest setting and is ignored (did you mean CPFS_MAX_CONCURRENCY?)',
+      'CPFS_SOMETHING_ELSE_ENTIRELY is not a cpfs-ingest setting and is ignored (see the configuration table)',
+    ]);
+  });
+
+  it('CPFS_LOG_LEVEL: debug|info|warn|error (any case), default info; anything else is a problem', () => {
+    expect(loadConfig(base).logLevel).toBe('info');
+    expect(loadConfig({ ...base, CPFS_LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(() => loadConfig({ ...base, CPFS_LOG_LEVEL: 'verbose' })).toThrow(expect.objectContaining({
+      problems: [{ field: 'CPFS_LOG_LEVEL', rule: 'must be one of debug, info, warn, error' }],
+    }));
   });
 });
 
