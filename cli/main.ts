@@ -13,6 +13,7 @@ import { INVOKE_HELP, runInvoke } from './commands/invoke.js';
 import { PLAN_HELP, runPlan } from './commands/plan.js';
 import { RETRY_TASK_HELP, runRetryTask } from './commands/retry-task.js';
 import { runStatus, STATUS_HELP } from './commands/status.js';
+import { runVerify, VERIFY_HELP } from './commands/verify.js';
 import { runDemo } from './demo.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { println, processIo, type CliIo } from './io.js';
@@ -50,6 +51,7 @@ export const COMMANDS: Readonly<Record<string, { run: Command; summary: string; 
   doctor: { run: runDoctor, summary: 'check configuration, credentials, data flow, file system version', help: DOCTOR_HELP },
   status: { run: runStatus, summary: 'recent tasks and sub-tasks; --key KEY: where is this object', help: STATUS_HELP },
   backfill: { run: runBackfill, summary: 'list a prefix of the bucket and submit what is found (resumable)', help: BACKFILL_HELP },
+  verify: { run: runVerify, summary: 'follow submissions to COMPLETE; --redrive re-submits failures (exactly once)', help: VERIFY_HELP },
   'retry-task': { run: runRetryTask, summary: 're-run a failed batch Import task (SrcTaskId)', help: RETRY_TASK_HELP },
   demo: { run: runDemoCommand, summary: 'the end-to-end demo on the local emulator (npm start)', help: DEMO_HELP },
 };

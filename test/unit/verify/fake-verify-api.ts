@@ -3,7 +3,7 @@
  * statuses with times, ErrorMsg and FileDetail, paged DescribeDataFlowSubTasks whose DataFlowIds filter
  * matches part of an id (as the service's does), and Import tasks that carry their EntryList.
  */
-import type { CallOptions, CreateDataFlowSubTaskParams, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../../shared/nas/types.js';
+import type { CallOptions, CreateDataFlowSubTaskParams, DataFlowApi, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../../shared/nas/types.js';
 import type { DataFlowSubTask } from '../../../shared/nas/wire.js';
 import { FakeDataFlowApi } from '../ingest/fake-data-flow-api.js';
 
@@ -25,6 +25,8 @@ export class VerifyFakeApi extends FakeDataFlowApi {
 
   constructor(private readonly dataFlowId: string) {
     super();
+    // The base class declares this operation as unused by ingest (`() => never`); give it a real answer.
+    (this as unknown as DataFlowApi).describeDataFlowSubTasks = (params) => this.listSubTasks(params);
   }
 
   /** Test setup: a sub-task the service holds (e.g. one that FAILED). */
@@ -50,7 +52,7 @@ export class VerifyFakeApi extends FakeDataFlowApi {
     return answer;
   }
 
-  override async describeDataFlowSubTasks(params: DescribeDataFlowSubTasksParams, _options?: CallOptions) {
+  private async listSubTasks(params: DescribeDataFlowSubTasksParams) {
     this.calls.push({ operation: 'DescribeDataFlowSubTasks', params });
     const wanted = params.Filters?.find((f) => f.Key === 'DataFlowIds')?.Value;
     const all: DataFlowSubTask[] = [];
