@@ -18,7 +18,8 @@
  *
  * With an object reader (OSS_BUCKET set), a failure is first checked against OSS: an object that no
  * longer exists is "gone", not a failure; one that still exists is re-driven with its current size as
- * `Condition.Size` (a changed object is what makes the old condition fail). Without one the report says
+ * `Condition.Size` (a changed object is what makes the old condition fail). The reader lists the key rather than
+ * HEADing it (object-reader.ts: the reconcile role may list the bucket, not read its objects). Without one the report says
  * the check was skipped, and the re-drive carries no Condition (the data flow imports what OSS holds
  * then; the streaming task's ConflictPolicy decides over an existing file).
  */
