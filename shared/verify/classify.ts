@@ -202,8 +202,8 @@ export function lagStats(durationsMs: readonly number[]): LagStats | undefined {
  * CreateTime, to the COMPLETE attempt's EndTime. Undefined when the end time is missing.
  *
  * Service time strings are read as UTC (see {@link parseServiceTime}); if the service writes local
- * time, lags measured from ModifyTime are off by the zone offset — a negative result is therefore not
- * trusted and the CreateTime basis (same clock as EndTime) is used instead.
+ * time, lags measured from ModifyTime are off by the zone offset — a result more than 1 s negative (EndTime
+ * has whole seconds) is therefore not trusted and the CreateTime basis (same clock as EndTime) is used instead.
  */
 export function objectLag(
   attempts: readonly SubTaskAttempt[],
@@ -215,7 +215,8 @@ export function objectLag(
   const modifyNs = done.FileDetail?.ModifyTime;
   if (modifyNs !== undefined && modifyNs > 0) {
     const ms = end.ms - Math.floor(modifyNs / 1e6);
-    if (ms >= 0) return { ms, basis: 'modify-time' };
+    // EndTime is whole seconds: up to 1 s below the modification time is rounding, not a zone error.
+    if (ms >= -1000) return { ms: Math.max(0, ms), basis: 'modify-time' };
   }
   // The first attempt of this version: after the previous COMPLETE.
   const statuses = attempts.map((a) => a.Status);

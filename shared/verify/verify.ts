@@ -8,7 +8,9 @@
  *   part of an id, so every answer is compared exactly here. It has no time filter: the window is
  *   applied here, on CreateTime (see classify.ts `inWindow`).
  * - DescribeDataFlowTasks of the data flow's Import tasks with `WithReports=false` (reports are signed
- *   URLs we never need) and `CreateTimeBegin` = window start − 14 h (the service's times carry no zone).
+ *   URLs we never need). No `CreateTimeBegin` filter: its value format is undocumented (and the emulator
+ *   does not take it yet); the window is applied here, like the sub-tasks'. Import tasks are few (LINGJUN
+ *   keeps at most 4 at a time), so reading them all is cheap.
  *
  * Re-drive (only with `redrive: true`): a FAILED / EXPIRED sub-task is sent again as a new sub-task of
  * the Executing streaming task of the same ConflictPolicy — found or created by ingest's own
@@ -32,11 +34,9 @@ import { sourceKeyPrefix, streamTaskGroupKey, type StreamTaskGroup } from '../pl
 import { STREAM_TASK_DIRECTORY, STREAM_TASK_DST_DIRECTORY } from '../planning/path-base.js';
 import {
   classifyAttempts,
-  formatServiceTime,
   groupAttempts,
   inWindow,
   lagStats,
-  MAX_ZONE_OFFSET_MS,
   objectLag,
   OBJECT_STATES,
   redriveImportToken,
@@ -148,14 +148,14 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
   async function policyOfStreamTask(taskId: string | undefined): Promise<ConflictPolicy | undefined> {
     if (streamPolicies === undefined) {
       streamPolicies = new Map();
-      for await (const task of listTasks('StreamImport', undefined)) {
+      for await (const task of listTasks('StreamImport')) {
         if ((CONFLICT_POLICIES as readonly string[]).includes(task.ConflictPolicy ?? '')) streamPolicies.set(task.TaskId, task.ConflictPolicy as ConflictPolicy);
       }
     }
     return taskId === undefined ? undefined : streamPolicies.get(taskId);
   }
 
-  async function* listTasks(action: 'Import' | 'StreamImport', createdSinceMs: number | undefined): AsyncGenerator<DataFlowTask> {
+  async function* listTasks(action: 'Import' | 'StreamImport'): AsyncGenerator<DataFlowTask> {
     let nextToken: string | undefined;
     do {
       checkDeadline();
@@ -165,7 +165,6 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
           Filters: [
             { Key: 'DataFlowIds', Value: config.dataFlowId },
             { Key: 'TaskActions', Value: action },
-            ...(createdSinceMs !== undefined ? [{ Key: 'CreateTimeBegin', Value: `${formatServiceTime(createdSinceMs).replace(' ', 'T')}Z` }] : []),
           ],
           MaxResults: TASK_PAGE,
           WithReports: false,
@@ -326,7 +325,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     // ---- batch mode: Import tasks.
     if (trouble === undefined) {
       const tasks: DataFlowTask[] = [];
-      for await (const task of listTasks('Import', options.window.sinceMs - MAX_ZONE_OFFSET_MS)) tasks.push(task);
+      for await (const task of listTasks('Import')) tasks.push(task);
       for (const chain of importChains(tasks)) {
         const latest = chain.tasks.at(-1) as DataFlowTask;
         if (!inWindow(latest.CreateTime, options.window)) continue;
