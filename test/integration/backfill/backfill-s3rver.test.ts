@@ -41,7 +41,9 @@ beforeAll(async () => {
     startEmulator({
       seed: 11,
       keys: [S3RVER_CREDENTIALS],
-      bucketDir: path.join(root, 'bucket'),
+      // No bucketDir: the objects live in s3rver, not in a directory the emulator reads, so sub-tasks complete
+      // without a source check. (With an empty bucketDir every sub-task would FAIL "source does not exist", and
+      // the reconcile tick's verification would rightly re-drive them.)
       fileSystemDir: path.join(root, 'fs'),
       fileSystems: [{ id: FS, version: '2.6.0' }],
       dataFlows: [
