@@ -17,6 +17,7 @@ import { PLAN_HELP, runPlan } from './commands/plan.js';
 import { RECONCILE_HELP, runReconcileCommand } from './commands/reconcile.js';
 import { RETRY_TASK_HELP, runRetryTask } from './commands/retry-task.js';
 import { runStatus, STATUS_HELP } from './commands/status.js';
+import { runVerify, VERIFY_HELP } from './commands/verify.js';
 import { runDemo } from './demo.js';
 import { resolveEnv } from './config-source.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -59,6 +60,7 @@ export const COMMANDS: Readonly<Record<string, { run: Command; summary: string; 
   status: { run: runStatus, summary: 'recent tasks and sub-tasks; --key KEY: where is this object', help: STATUS_HELP },
   backfill: { run: runBackfill, summary: 'list a prefix of the bucket and submit what is found (resumable)', help: BACKFILL_HELP },
   reconcile: { run: runReconcileCommand, summary: 'one run of the reconcile function, here (state shared with the deployed one)', help: RECONCILE_HELP },
+  verify: { run: runVerify, summary: 'follow submissions to COMPLETE; --redrive re-submits failures (exactly once)', help: VERIFY_HELP },
   'retry-task': { run: runRetryTask, summary: 're-run a failed batch Import task (SrcTaskId)', help: RETRY_TASK_HELP },
   cancel: { run: runCancel, summary: 'cancel one task or one sub-task (--dry-run: validate only)', help: CANCEL_HELP },
   'deploy-check': { run: runDeployCheck, summary: 'offline: every problem of the variables s.yaml reads (npm run deploy:check)', help: DEPLOY_CHECK_HELP },

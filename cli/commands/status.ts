@@ -12,6 +12,7 @@ import { redactText } from '../../shared/log.js';
 import type { NasClient } from '../../shared/nas/client.js';
 import type { DataFlowSubTask, DataFlowTask } from '../../shared/nas/wire.js';
 import { BACKFILL_EVENT_NAME } from '../../shared/oss/listing.js';
+import { latestAttempt, UNSUCCESSFUL_SUB_TASK_STATUSES } from '../../shared/verify/classify.js';
 import { planSubmissions } from '../../shared/planning/index.js';
 import { COMMON_HELP, intFlag, parseCommandArgs } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -38,7 +39,8 @@ Options:
 ${COMMON_HELP}
 
 ${EXIT_CODES_HELP}
-  (status --key: 1 when the key would be rejected or no sub-task has its SrcFilePath)`;
+  (status --key: 1 when the key would be rejected, no sub-task has its SrcFilePath, or the latest
+   attempt is FAILED, EXPIRED or CANCELED)`;
 
 /** The fields of a task that are safe to show. Built from a whitelist: nothing else is ever copied. */
 export interface TaskView {
@@ -262,6 +264,7 @@ async function statusOfKey(key: string, config: Config, api: NasClient, io: CliI
     return EXIT.FAILED;
   }
   const found: SubTaskView[] = [];
+  const attempts: DataFlowSubTask[] = [];
   let nextToken: string | undefined;
   do {
     const answer = await api.describeDataFlowSubTasks({
@@ -270,12 +273,21 @@ async function statusOfKey(key: string, config: Config, api: NasClient, io: CliI
       MaxResults: 100,
       ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
     });
-    for (const sub of answer.DataFlowSubTask?.DataFlowSubTask ?? []) if (sub.SrcFilePath === undefined || sub.SrcFilePath === item.srcFilePath) found.push(subTaskView(sub));
+    for (const sub of answer.DataFlowSubTask?.DataFlowSubTask ?? []) {
+      // The SrcFilePath filter may match part of a path: keep exact matches only.
+      if (sub.SrcFilePath !== undefined && sub.SrcFilePath !== item.srcFilePath) continue;
+      if (sub.DataFlowId !== undefined && sub.DataFlowId !== config.dataFlowId) continue;
+      attempts.push(sub);
+      found.push(subTaskView(sub));
+    }
     nextToken = answer.NextToken || undefined;
   } while (nextToken !== undefined);
 
+  // The latest attempt decides (same order as `cpfs-ingest verify`, shared/verify/classify.ts).
+  const latest = latestAttempt(attempts);
+  const landed = latest !== undefined && !UNSUCCESSFUL_SUB_TASK_STATUSES.has(latest.Status);
   if (json) {
-    printJson(io, { ...where, planned: true, subTasks: found });
+    printJson(io, { ...where, planned: true, subTasks: found, ...(latest !== undefined ? { latest: { subTaskId: latest.DataFlowSubTaskId, status: latest.Status } } : {}) });
   } else {
     println(io, `${key}`);
     println(io, `  SrcFilePath  ${item.srcFilePath}`);
@@ -306,7 +318,10 @@ async function statusOfKey(key: string, config: Config, api: NasClient, io: CliI
       );
     }
   }
-  return found.length > 0 ? EXIT.OK : EXIT.FAILED;
+  if (latest !== undefined && !landed) {
+    if (!json) println(io, `\n  latest attempt ${latest.DataFlowSubTaskId} is ${latest.Status}: \`cpfs-ingest verify --redrive\` re-drives FAILED / EXPIRED ones`);
+  }
+  return landed ? EXIT.OK : EXIT.FAILED;
 }
 
 function indent(text: string): string {

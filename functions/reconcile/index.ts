@@ -6,6 +6,7 @@
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
 import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
 import { beginInvocation, createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
+import { s3ObjectReader } from '../../shared/verify/object-reader.js';
 import { ossStateStore } from './oss-state-store.js';
 import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
@@ -32,7 +33,7 @@ function wire(context: unknown) {
   const bucket = runtime.config.bucket as string;
   return {
     runtime,
-    deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }) },
+    deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }), objects: s3ObjectReader(client, bucket) },
     setContext(next: unknown) {
       current = next;
     },

@@ -7,6 +7,12 @@
  * Prefixes: CPFS_RECONCILE_PREFIXES, else every route prefix, else the SourceStoragePath prefix — narrowed to
  * SourceStoragePath (a route prefix `""` under SourceStoragePath `/data/` lists `data/` only) and without
  * prefixes that another one already covers.
+ *
+ * Every tick then runs verification with re-drive (shared/verify) over the last {@link VERIFY_WINDOW_MS}:
+ * FAILED / EXPIRED sub-tasks (and Failed Import tasks) are re-driven exactly once each, objects deleted
+ * from OSS are "gone", and each permanent failure is logged ONCE as a JSON line whose `event` is the
+ * stable `permanent-failure` (key, destination, errorMsg) for an SLS alert (deploy/DEPLOY.md). The tick
+ * also logs the lag to COMPLETE (p50 / p95 / max).
  */
 import {
   backfill,
@@ -20,12 +26,31 @@ import { CONFIG_DEFAULTS, type Config } from '../../shared/config/load-config.js
 import { ConfigError } from '../../shared/errors.js';
 import type { IngestDeps } from '../../shared/ingest.js';
 import { sourceKeyPrefix } from '../../shared/planning/index.js';
+import { verify, type ObjectReader, type VerifyReport } from '../../shared/verify/index.js';
 import { STATE_PREFIX, type ReconcileState, type ReconcileStateStore } from './state.js';
 
 export interface ReconcileDeps {
   readonly ingest: IngestDeps;
   readonly list: PageLister;
   readonly store: ReconcileStateStore;
+  /** HeadObject on the bucket, for verification's changed / deleted check. */
+  readonly objects?: ObjectReader | undefined;
+}
+
+/** What the tick's verification found (counts of objects in the verify window). */
+export interface ReconcileVerification {
+  readonly complete: number;
+  readonly inProgress: number;
+  readonly reDriven: number;
+  readonly permanent: number;
+  readonly gone: number;
+  readonly failed: number;
+  readonly canceled: number;
+  /** Permanent failures logged for the first time by this tick. */
+  readonly newlyPermanent: number;
+  readonly lag?: VerifyReport['lag'];
+  readonly ossCheck: VerifyReport['ossCheck'];
+  readonly trouble?: VerifyReport['trouble'];
 }
 
 export interface ReconcileReport {
@@ -42,7 +67,13 @@ export interface ReconcileReport {
   /** The first rejected / failed records of this run. */
   readonly reported: readonly ReportedRecord[];
   readonly error?: BackfillSummary['error'];
+  readonly verify: ReconcileVerification;
 }
+
+/** The window each tick verifies: the last 24 hours (as `cpfs-ingest verify` by default). */
+export const VERIFY_WINDOW_MS = 24 * 3_600_000;
+/** How many reported permanent failures the state remembers (each id ~40 bytes). */
+export const MAX_ALERTED = 5_000;
 
 /** How many rejected / failed records the report (the FC result, which has a size limit) carries. */
 const REPORTED_IN_RESULT = 100;
@@ -121,10 +152,12 @@ export async function runReconcile(deps: ReconcileDeps, invocation: { readonly d
     rejected: summary.run.rejected,
     failed: summary.run.failed,
   };
+  const verification = await verifyTick(deps, invocation.deadlineMs, state.alerted ?? []);
   const { sweep: _previous, ...rest } = state;
+  const withAlerts = { ...rest, alerted: verification.alerted };
   const next: ReconcileState = complete
-    ? { ...rest, watermark: current.startedAt, lastRun }
-    : { ...rest, sweep: { ...current, checkpoint: summary.checkpoint }, lastRun };
+    ? { ...withAlerts, watermark: current.startedAt, lastRun }
+    : { ...withAlerts, sweep: { ...current, checkpoint: summary.checkpoint }, lastRun };
   await deps.store.save(next);
 
   const report: ReconcileReport = {
@@ -138,7 +171,50 @@ export async function runReconcile(deps: ReconcileDeps, invocation: { readonly d
     pendingRetryable: summary.pendingRetryable,
     reported: summary.reported.slice(0, REPORTED_IN_RESULT),
     ...(summary.error !== undefined ? { error: summary.error } : {}),
+    verify: verification.summary,
   };
   logger.info('reconcile.summary', { status: report.status, complete, ...report.run, pendingRetryable: report.pendingRetryable });
   return report;
+}
+
+/**
+ * Runs verification with re-drive, logs each new permanent failure once and the tick's counts and lag.
+ * Never throws: trouble is logged and reported (the next tick tries again).
+ */
+async function verifyTick(
+  deps: ReconcileDeps,
+  deadlineMs: number,
+  alreadyAlerted: readonly string[],
+): Promise<{ summary: ReconcileVerification; alerted: string[] }> {
+  const { logger, now } = deps.ingest;
+  const nowMs = now();
+  const report = await verify({ ingest: deps.ingest, objects: deps.objects }, { window: { sinceMs: nowMs - VERIFY_WINDOW_MS, untilMs: nowMs }, redrive: true, deadlineMs });
+  const seen = new Set(alreadyAlerted);
+  const alerted = [...alreadyAlerted];
+  let newlyPermanent = 0;
+  for (const o of report.objects) {
+    if (o.state !== 'permanent' || seen.has(o.id)) continue;
+    // The stable line an SLS alert matches (deploy/DEPLOY.md): event "permanent-failure".
+    logger.error('permanent-failure', { key: o.key, destination: o.destination, errorMsg: o.errorMsg ?? '', status: o.status, attempts: o.attempt, id: o.id, mode: o.mode });
+    seen.add(o.id);
+    alerted.push(o.id);
+    newlyPermanent += 1;
+  }
+  const c = report.counts;
+  const summary: ReconcileVerification = {
+    complete: c.complete,
+    inProgress: c['in-progress'],
+    reDriven: c['re-driven'],
+    permanent: c.permanent,
+    gone: c.gone,
+    failed: c.failed,
+    canceled: c.canceled,
+    newlyPermanent,
+    ...(report.lag !== undefined ? { lag: report.lag } : {}),
+    ossCheck: report.ossCheck,
+    ...(report.trouble !== undefined ? { trouble: report.trouble } : {}),
+  };
+  if (report.trouble !== undefined) logger.warn('reconcile.verify.trouble', { code: report.trouble.code, message: report.trouble.message, retryable: report.trouble.retryable });
+  logger.info('reconcile.verify', { ...summary, calls: report.calls });
+  return { summary, alerted: alerted.slice(-MAX_ALERTED) };
 }

@@ -7,6 +7,7 @@
  *   objects modified since `watermark − safety margin`.
  * - `sweep`: a sweep in progress (it met the function's deadline): its start, the `since` it uses, and the
  *   backfill checkpoint — the next run resumes it instead of starting over.
+ * - `alerted`: the permanent failures already logged (see below).
  */
 import * as z from 'zod';
 import { BackfillCheckpointSchema } from '../../shared/backfill.js';
@@ -30,6 +31,11 @@ export const ReconcileStateSchema = z.strictObject({
       checkpoint: BackfillCheckpointSchema,
     })
     .optional(),
+  /**
+   * Ids of the latest attempts already reported as `permanent-failure` (newest last, at most
+   * MAX_ALERTED): each permanent failure is logged once, not on every tick of the verify window.
+   */
+  alerted: z.array(z.string()).optional(),
   lastRun: z
     .strictObject({
       at: z.string(),

@@ -15,6 +15,7 @@ import { ossStateStore } from '../../../functions/reconcile/oss-state-store.js';
 import { reconcilePrefixes, runReconcile } from '../../../functions/reconcile/reconcile.js';
 import { memoryStateStore, STATE_KEY } from '../../../functions/reconcile/state.js';
 import { FakeDataFlowApi } from '../ingest/fake-data-flow-api.js';
+import { VerifyFakeApi } from '../verify/fake-verify-api.js';
 
 const BUCKET = 'rc-bucket';
 const T0 = Date.UTC(2024, 6, 1, 12, 0, 0);
@@ -181,5 +182,47 @@ describe('ossStateStore', () => {
     const error = await store.save({ version: 1, bucket: BUCKET }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OssApiError);
     expect(error).toMatchObject({ code: 'AccessDenied', operation: 'PutObject', retryable: false });
+  });
+});
+
+describe('runReconcile: verification on every tick', () => {
+  const FLOW = 'df-rc0001';
+  const FS = 'bmcpfs-rc0001';
+  function verifyWorld() {
+    const api = new VerifyFakeApi(FLOW);
+    const lines: string[] = [];
+    const ingest: IngestDeps = {
+      config: loadConfig(baseEnv),
+      api,
+      logger: createLogger({ write: (line) => lines.push(line) }),
+      state: new InstanceState(),
+      now: () => T0,
+      sleep: async () => undefined,
+    };
+    const store = memoryStateStore();
+    const run = () => runReconcile({ ingest, store, list: ossPageLister({ client, bucket: BUCKET, pageSize: 2 }), objects: { head: async () => ({ size: 3 }) } }, { deadlineMs: T0 + 60_000 });
+    const events = () => lines.map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+    return { api, store, run, events };
+  }
+
+  it('re-drives failures, counts them, and logs each permanent failure once', async () => {
+    const w = verifyWorld();
+    s3.on(ListObjectsV2Command).resolves(listing([]));
+    const { TaskId } = await w.api.createDataFlowTask({ FileSystemId: FS, DataFlowId: FLOW, TaskAction: 'StreamImport', ConflictPolicy: 'KEEP_LATEST', Directory: '/', DstDirectory: '/', ClientToken: 'seed' });
+    w.api.seedSubTask({ src: '/ok', dst: '/ok', status: 'COMPLETE', taskId: TaskId as string, createTime: '2024-07-01 11:00:00', endTime: '2024-07-01 11:00:04' });
+    w.api.seedSubTask({ src: '/f', dst: '/f', status: 'FAILED', errorMsg: 'boom', taskId: TaskId as string, createTime: '2024-07-01 11:00:00' });
+    for (let i = 1; i <= 3; i += 1) w.api.seedSubTask({ src: '/p', dst: '/dst/p', status: 'FAILED', errorMsg: `no ${i}`, taskId: TaskId as string, createTime: `2024-07-01 11:00:0${i}` });
+
+    const report = await w.run();
+    expect(report.verify).toMatchObject({ complete: 1, reDriven: 1, permanent: 1, newlyPermanent: 1, ossCheck: 'done' });
+    expect(report.verify.lag).toMatchObject({ count: 1, maxMs: 4000 });
+    const alerts = w.events().filter((e) => e.event === 'permanent-failure');
+    expect(alerts).toEqual([expect.objectContaining({ level: 'error', key: 'p', destination: '/dst/p', errorMsg: 'no 3' })]);
+    expect(w.events().find((e) => e.event === 'reconcile.verify')).toMatchObject({ complete: 1, reDriven: 1, permanent: 1 });
+
+    const second = await w.run();
+    expect(second.verify).toMatchObject({ permanent: 1, newlyPermanent: 0, reDriven: 0, inProgress: 1 });
+    expect(w.events().filter((e) => e.event === 'permanent-failure')).toHaveLength(1);
+    expect(w.api.count('CreateDataFlowSubTask')).toBe(1);
   });
 });
