@@ -4,7 +4,9 @@
  * bench/results/latest.json. See bench/README.md for what each figure means.
  *
  * Flags: --quick (smaller workloads, for trying the bench out; its figures are not the reference ones,
- * so it writes no file unless --out is given), --out <file> (default bench/results/latest.json).
+ * so it writes no file unless --out is given), --out <file> (default bench/results/latest.json),
+ * --only <sections> (comma-separated: planning,coldStart,efficiency,quota,memory; writes no file unless
+ * --out is given, like --quick).
  *
  * Bounded: every child process has a time limit, the emulator children exit when this process goes
  * away, and a watchdog ends the whole run after 9 minutes. Everything talks to 127.0.0.1 only.
@@ -33,6 +35,8 @@ interface Sizes {
   readonly streamRecords: number;
   readonly warmRecords: number;
   readonly batchRecords: number;
+  /** Peak-RSS ingest runs besides batchRecords, for the growth per record (issue 11: 1,000 and 50,000). */
+  readonly memoryGrowthRecords: readonly number[];
   readonly planOnlyKeys: number;
   readonly quotaSingleRecords: number;
   readonly quotaInstances: number;
@@ -48,6 +52,7 @@ const FULL: Sizes = {
   streamRecords: 5_000,
   warmRecords: 500,
   batchRecords: 10_000,
+  memoryGrowthRecords: [1_000, 50_000],
   planOnlyKeys: 100_000,
   // ≥ 10 s of sustained submission at ~86–93 sub-tasks/s.
   quotaSingleRecords: 1_100,
@@ -65,6 +70,7 @@ const QUICK: Sizes = {
   streamRecords: 300,
   warmRecords: 100,
   batchRecords: 10_000,
+  memoryGrowthRecords: [1_000, 50_000],
   planOnlyKeys: 100_000,
   quotaSingleRecords: 200,
   quotaInstances: 3,
@@ -75,10 +81,13 @@ const QUICK: Sizes = {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' } }, strict: true });
   process.chdir(ROOT);
   const sizes = values.quick ? QUICK : FULL;
-  const outFile = values.out !== undefined ? path.resolve(values.out) : values.quick ? undefined : path.resolve('bench/results/latest.json');
+  const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((s) => s.trim()));
+  const want = (section: string): boolean => only === undefined || only.has(section);
+  const partial = values.quick === true || only !== undefined;
+  const outFile = values.out !== undefined ? path.resolve(values.out) : partial ? undefined : path.resolve('bench/results/latest.json');
   if (!existsSync(BUNDLE)) throw new Error(`bench: ${BUNDLE} is missing; run \`npm run build\` first (npm run bench does)`);
 
   const watchdog = setTimeout(() => {
@@ -98,11 +107,12 @@ async function main(): Promise<void> {
     const backfill = (await bundleLikeProduct('bench/children/plan-backfill.ts', path.join(scratch, 'plan-backfill.js'))).outfile;
     const planning = (await bundleLikeProduct('bench/children/planning.ts', path.join(scratch, 'planning.js'))).outfile;
     const rssPreload = (await bundleLikeProduct('bench/children/rss-on-exit.ts', path.join(scratch, 'rss-on-exit.js'))).outfile;
+    const stagesScript = (await bundleLikeProduct('bench/children/memory-stages.ts', path.join(scratch, 'memory-stages.js'))).outfile;
 
     step('planning throughput');
-    sections.push(await benchPlanningInChild(planning, scratch, { records: sizes.planningRecords, runs: sizes.planningRuns, warmups: 2 }));
+    if (want('planning')) sections.push(await benchPlanningInChild(planning, scratch, { records: sizes.planningRecords, runs: sizes.planningRuns, warmups: 2 }));
     step('cold start');
-    sections.push(
+    if (want('coldStart')) sections.push(
       await benchColdStart({
         bundle: BUNDLE,
         productEntry: 'functions/oss-stream-import/index.ts',
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
       }),
     );
     step('request efficiency');
-    sections.push(
+    if (want('efficiency')) sections.push(
       await benchEfficiency({
         emulatorHost: host,
         streamRecords: sizes.streamRecords,
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
       }),
     );
     step('quota use (real clock)');
-    sections.push(
+    if (want('quota')) sections.push(
       await benchQuota({
         emulatorHost: host,
         invokeScript: invoke,
@@ -134,16 +144,18 @@ async function main(): Promise<void> {
       }),
     );
     step('memory');
-    sections.push(
+    if (want('memory')) sections.push(
       await benchMemory({
         emulatorHost: host,
         invokeScript: invoke,
+        stagesScript,
         backfillScript: backfill,
         rssPreload,
         cli: path.resolve(CLI),
         bundle: path.resolve(BUNDLE),
         scratchDir: scratch,
         batchRecords: sizes.batchRecords,
+        growthRecords: sizes.memoryGrowthRecords,
         backfillKeys: sizes.backfillKeys,
         backfillChunk: sizes.backfillChunk,
       }),
@@ -164,7 +176,7 @@ async function main(): Promise<void> {
   const all: Section[] = [...sections, { name: 'bench', figures: [total], details: {}, notes: [], durationMs }];
 
   const machine = machineInfo();
-  process.stdout.write(`\ncpfs-ingest bench — ${new Date().toISOString()} — ${machine['cpus']} CPUs, Node ${process.version}, load ${machine['loadAverage1m']}${values.quick ? ' — QUICK (not reference figures)' : ''}\n\n`);
+  process.stdout.write(`\ncpfs-ingest bench — ${new Date().toISOString()} — ${machine['cpus']} CPUs, Node ${process.version}, load ${machine['loadAverage1m']}${values.quick ? ' — QUICK (not reference figures)' : ''}${only ? ` — only ${[...only].join(', ')}` : ''}\n\n`);
   process.stdout.write(formatTable(all) + '\n\n');
   for (const section of all) for (const note of section.notes) process.stdout.write(`- ${section.name}: ${note}\n`);
 
@@ -172,6 +184,7 @@ async function main(): Promise<void> {
     schema: 1,
     date: new Date().toISOString(),
     quick: values.quick === true,
+    ...(only ? { only: [...only] } : {}),
     machine,
     durationSeconds: round(durationMs / 1000),
     sizes,

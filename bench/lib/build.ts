@@ -39,6 +39,21 @@ export async function bundleLikeProduct(entry: string, outfile: string): Promise
   return { outfile, metafile: result.metafile };
 }
 
+/**
+ * Bundles the module source `contents` (resolved from the repository root) like {@link bundleLikeProduct}:
+ * e.g. `export * from './shared/nas/schemas.ts'`, to time one module's evaluation on its own.
+ */
+export async function bundleSourceLikeProduct(contents: string, outfile: string): Promise<BundleResult> {
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  const result = await build({
+    ...BUNDLE_OPTIONS,
+    stdin: { contents, resolveDir: process.cwd(), loader: 'ts', sourcefile: path.basename(outfile, '.js') + '.entry.ts' },
+    outfile,
+    metafile: true,
+  });
+  return { outfile, metafile: result.metafile };
+}
+
 /** Bytes of one output file attributed to each package (node_modules) or project folder. */
 export interface BundleShare {
   readonly origin: string;
@@ -96,4 +111,29 @@ export function importersOf(metafile: Metafile, specifier: string): string[] {
     if (info.imports.some((i) => i.original === specifier)) importers.push(input);
   }
   return importers.sort();
+}
+
+/** Bytes of one output file per source file (`zod/v4/core/util.js`, `shared/ingest.ts`), largest first. */
+export function fileComposition(metafile: Metafile, outfile: string): BundleShare[] {
+  const relOut = path.relative(process.cwd(), outfile).split(path.sep).join('/');
+  const output = metafile.outputs[relOut];
+  if (output === undefined) throw new Error(`bench: metafile has no output ${relOut}`);
+  const marker = 'node_modules/';
+  return Object.entries(output.inputs)
+    .map(([input, info]) => {
+      const at = input.lastIndexOf(marker);
+      return { origin: at >= 0 ? input.slice(at + marker.length) : input, bytes: info.bytesInOutput };
+    })
+    .filter((share) => share.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Node built-in modules the output requires (`node:http`…), in the order the bundle first names them. */
+export function builtinImports(metafile: Metafile, outfile: string): string[] {
+  const relOut = path.relative(process.cwd(), outfile).split(path.sep).join('/');
+  const output = metafile.outputs[relOut];
+  if (output === undefined) throw new Error(`bench: metafile has no output ${relOut}`);
+  const seen = new Set<string>();
+  for (const entry of output.imports) if (entry.external && entry.path.startsWith('node:')) seen.add(entry.path);
+  return [...seen];
 }

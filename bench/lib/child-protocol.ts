@@ -33,3 +33,13 @@ export interface ExitMemory {
   readonly maxRssKb: number;
   readonly heapUsedBytes: number;
 }
+
+/** bench/children/memory-stages.ts */
+export interface MemoryStageResult {
+  readonly stage: string;
+  /** What the stage produced (bytes held, messages, events, records or batches): proof it ran. */
+  readonly count: number;
+  readonly maxRssKb: number;
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+}

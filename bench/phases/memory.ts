@@ -1,7 +1,11 @@
 /**
  * Memory: peak resident set size (`process.resourceUsage().maxRSS`) of
- * - the built function bundle ingesting one 10,000-record MNS batch in batch mode (a general-purpose
- *   CPFS, Import tasks) against the emulator — payload, parse, plan and requests together;
+ * - the built function bundle ingesting one MNS batch in batch mode (a general-purpose CPFS, Import tasks)
+ *   against the emulator — payload, parse, plan and requests together — for 1,000, 10,000 and 50,000
+ *   records (issue 11: ≤ 96 MiB at 10,000; the other two show the growth per record);
+ * - the breakdown at 10,000 records: fresh processes that stop after one stage of the decode → plan path
+ *   (bench/children/memory-stages.ts: payload held, outer JSON.parse, decoding floor, parseEvents,
+ *   planning), so the step from one stage to the next is what that stage adds to the peak;
  * - a plan of 1,000,000 keys generated as a stream: through the product's own streaming entry point,
  *   `cpfs-ingest plan` (dist/cli/cpfs-ingest.js: keys on stdin, planned in chunks of its default size),
  *   when the CLI is built; otherwise through the planning core driven in chunks of 10,000
@@ -10,9 +14,9 @@
  * Each in a fresh child process, next to a bare `node -e` process of the same Node.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BackfillPlanResult, ExitMemory, HandlerRunResult } from '../lib/child-protocol.js';
+import type { BackfillPlanResult, ExitMemory, HandlerRunResult, MemoryStageResult } from '../lib/child-protocol.js';
 import { readResult, runNode } from '../lib/children.js';
 import { startRemoteEmulator } from '../lib/emulator-client.js';
 import { BENCH_BUCKET, benchKeys, mnsBatchPayload, streamBenchKeys } from '../lib/payload.js';
@@ -22,6 +26,8 @@ import { benchWorld, instanceEnv } from '../lib/world.js';
 export interface MemoryOptions {
   readonly emulatorHost: string;
   readonly invokeScript: string;
+  /** bench/children/memory-stages.ts, bundled. */
+  readonly stagesScript: string;
   readonly backfillScript: string;
   readonly rssPreload: string;
   /** dist/cli/cpfs-ingest.js; measured when it exists. */
@@ -29,6 +35,8 @@ export interface MemoryOptions {
   readonly bundle: string;
   readonly scratchDir: string;
   readonly batchRecords: number;
+  /** Record counts of the ingest peak-RSS runs besides batchRecords (issue 11: 1,000 and 50,000). */
+  readonly growthRecords: readonly number[];
   readonly backfillKeys: number;
   readonly backfillChunk: number;
 }
@@ -45,6 +53,39 @@ interface StreamingPlan {
 }
 
 const MiB = 1024;
+/** Issue 11: peak RSS of the 10,000-record MNS batch ingest ≤ 96 MiB. */
+export const BATCH_INGEST_TARGET_MIB = 96;
+const STAGES = ['hold', 'outer', 'decode', 'parse', 'plan'] as const;
+const STAGE_LABELS: Record<(typeof STAGES)[number], string> = {
+  hold: 'payload Buffer held (read, nothing else)',
+  outer: '+ JSON.parse of the outer array (kept)',
+  decode: 'decoding floor: + base64/JSON of every body',
+  parse: "the product's parseEvents on the Buffer",
+  plan: '+ planSubmissions + planImportBatches',
+};
+
+/** The built bundle ingesting one payload against a fresh emulator, in a child process. */
+async function ingestPeak(options: MemoryOptions, records: number, payloadFile: string): Promise<HandlerRunResult> {
+  const emulator = await startRemoteEmulator(options.emulatorHost, benchWorld());
+  try {
+    const resultFile = path.join(options.scratchDir, `memory-batch-${records}.result.json`);
+    const env = instanceEnv(emulator.url, { kind: 'cpfs' });
+    const run = await runNode(options.invokeScript, [options.bundle, payloadFile, resultFile, '120'], env, 150_000);
+    const result = readResult<HandlerRunResult>(resultFile, run, `batch ingest of ${records} records`);
+    if (result.counts['submitted'] !== records) {
+      throw new Error(`bench: memory batch ingest submitted ${result.counts['submitted'] ?? 0} of ${records}: ${result.error ?? JSON.stringify(result.counts)}`);
+    }
+    return result;
+  } finally {
+    await emulator.stop();
+  }
+}
+
+async function stagePeak(options: MemoryOptions, stage: string, payloadFile: string): Promise<MemoryStageResult> {
+  const resultFile = path.join(options.scratchDir, `memory-stage-${stage}.json`);
+  const run = await runNode(options.stagesScript, [stage, payloadFile, resultFile], {}, 120_000);
+  return readResult<MemoryStageResult>(resultFile, run, `memory stage ${stage}`);
+}
 
 function bareRssKb(): number {
   const samples: number[] = [];
@@ -122,22 +163,25 @@ export async function benchMemory(options: MemoryOptions): Promise<Section> {
   const started = Date.now();
   const bare = bareRssKb();
 
-  const emulator = await startRemoteEmulator(options.emulatorHost, benchWorld());
-  let ingest: HandlerRunResult;
-  const payload = mnsBatchPayload(benchKeys(options.batchRecords, 31));
-  try {
-    const payloadFile = path.join(options.scratchDir, 'memory-batch.payload');
-    writeFileSync(payloadFile, payload);
-    const resultFile = path.join(options.scratchDir, 'memory-batch.result.json');
-    const env = instanceEnv(emulator.url, { kind: 'cpfs' });
-    const run = await runNode(options.invokeScript, [options.bundle, payloadFile, resultFile, '120'], env, 150_000);
-    ingest = readResult<HandlerRunResult>(resultFile, run, 'batch ingest');
-  } finally {
-    await emulator.stop();
+  const counts = [...new Set([options.batchRecords, ...options.growthRecords])].sort((a, b) => a - b);
+  const ingests = new Map<number, HandlerRunResult & { payloadBytes: number }>();
+  const stages: MemoryStageResult[] = [];
+  for (const records of counts) {
+    const payloadFile = path.join(options.scratchDir, `memory-batch-${records}.payload`);
+    let payloadBytes: number;
+    {
+      // Generated in its own scope and written out, so the bench process does not keep it alive.
+      const payload = mnsBatchPayload(benchKeys(records, 31));
+      payloadBytes = payload.length;
+      writeFileSync(payloadFile, payload);
+    }
+    ingests.set(records, { ...(await ingestPeak(options, records, payloadFile)), payloadBytes });
+    if (records === options.batchRecords) {
+      for (const stage of STAGES) stages.push(await stagePeak(options, stage, payloadFile));
+    }
+    rmSync(payloadFile, { force: true });
   }
-  if (ingest.counts['submitted'] !== options.batchRecords) {
-    throw new Error(`bench: memory batch ingest submitted ${ingest.counts['submitted'] ?? 0} of ${options.batchRecords}: ${ingest.error ?? JSON.stringify(ingest.counts)}`);
-  }
+  const ingest = ingests.get(options.batchRecords) as HandlerRunResult & { payloadBytes: number };
 
   const viaCli = existsSync(options.cli);
   const plan = (keys: number) => (viaCli ? cliPlan(options, keys) : corePlan(options, keys));
@@ -145,6 +189,11 @@ export async function benchMemory(options: MemoryOptions): Promise<Section> {
   const large = await plan(options.backfillKeys);
 
   const n = (v: number) => v.toLocaleString('en-US');
+  const smallest = ingests.get(counts[0] as number) as HandlerRunResult & { payloadBytes: number };
+  const largest = ingests.get(counts[counts.length - 1] as number) as HandlerRunResult & { payloadBytes: number };
+  const spanRecords = (counts[counts.length - 1] as number) - (counts[0] as number);
+  const growthKiBPerRecord = spanRecords > 0 ? (largest.maxRssKb - smallest.maxRssKb) / spanRecords : Number.NaN;
+  const payloadKiBPerRecord = spanRecords > 0 ? (largest.payloadBytes - smallest.payloadBytes) / 1024 / spanRecords : Number.NaN;
   const how = viaCli ? `cpfs-ingest plan, chunks of ${n(large.chunkSize)}` : `planning core, chunks of ${n(large.chunkSize)}`;
   const figures: Figure[] = [
     {
@@ -153,7 +202,39 @@ export async function benchMemory(options: MemoryOptions): Promise<Section> {
       value: ingest.maxRssKb / MiB,
       unit: 'MiB',
       ratio: { value: ingest.maxRssKb / bare, against: 'bare node' },
+      target: `≤ ${BATCH_INGEST_TARGET_MIB} MiB`,
+      pass: ingest.maxRssKb / MiB <= BATCH_INGEST_TARGET_MIB,
     },
+    ...counts
+      .filter((records) => records !== options.batchRecords)
+      .map((records): Figure => {
+        const r = ingests.get(records) as HandlerRunResult & { payloadBytes: number };
+        return {
+          id: `memory.batchIngest.${records}.peakRssMiB`,
+          label: `peak RSS, ${n(records)}-record batch ingest (${(r.payloadBytes / 1e6).toFixed(1)} MB payload)`,
+          value: r.maxRssKb / MiB,
+          unit: 'MiB',
+          ratio: { value: r.maxRssKb / bare, against: 'bare node' },
+        };
+      }),
+    {
+      id: 'memory.batchIngest.growthKiBPerRecord',
+      label: `batch ingest: peak RSS growth per record (${n(counts[0] as number)} → ${n(counts[counts.length - 1] as number)} records)`,
+      value: growthKiBPerRecord,
+      unit: 'KiB/record',
+      ratio: { value: growthKiBPerRecord / payloadKiBPerRecord, against: 'the payload bytes per record' },
+    },
+    ...stages.map((stage, index): Figure => {
+      const before = index > 0 ? stages[index - 1] : undefined;
+      const step = before !== undefined && stage.stage !== 'parse' ? ` (+${((stage.maxRssKb - before.maxRssKb) / MiB).toFixed(1)})` : '';
+      return {
+        id: `memory.stage.${stage.stage}.peakRssMiB`,
+        label: `peak RSS at ${n(options.batchRecords)} records, stage: ${STAGE_LABELS[stage.stage as (typeof STAGES)[number]] ?? stage.stage}${step}`,
+        value: stage.maxRssKb / MiB,
+        unit: 'MiB',
+        ratio: { value: stage.maxRssKb / ingest.maxRssKb, against: 'the full ingest' },
+      };
+    }),
     {
       id: 'memory.backfillPlan.peakRssMiB',
       label: `peak RSS, ${n(large.keys)}-key streaming plan (${how})`,
@@ -193,7 +274,9 @@ export async function benchMemory(options: MemoryOptions): Promise<Section> {
     figures,
     details: {
       bareRssKb: bare,
-      batchIngest: { records: options.batchRecords, payloadBytes: payload.length, ...ingest },
+      batchIngest: { records: options.batchRecords, ...ingest },
+      batchIngests: Object.fromEntries([...ingests.entries()].map(([records, r]) => [records, r])),
+      stages,
       streamingPlanSmall: small,
       streamingPlanLarge: large,
     },
