@@ -42,7 +42,7 @@ import {
   manifestPartKey,
   manifestRunId,
   transferFileListPath,
-} from './manifest-store.js';
+} from './manifest-names.js';
 import type { BackfillShape } from './shape.js';
 import type { BulkCheckpoint, BulkGroup } from './state.js';
 

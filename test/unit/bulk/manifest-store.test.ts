@@ -2,7 +2,8 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { manifestPartKey, s3ManifestStore } from '../../../shared/bulk/manifest-store.js';
+import { manifestPartKey } from '../../../shared/bulk/manifest-names.js';
+import { s3ManifestStore } from '../../../shared/bulk/manifest-store.js';
 
 const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());

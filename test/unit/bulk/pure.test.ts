@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitBurst } from '../../../shared/bulk/burst-split.js';
 import { csvField, MANIFEST_HEADER, ManifestPartBuilder, manifestRow, parseManifest } from '../../../shared/bulk/csv.js';
-import { manifestGroupPrefix, manifestImportClientToken, manifestPartKey, manifestRunId, transferFileListPath } from '../../../shared/bulk/manifest-store.js';
+import { manifestGroupPrefix, manifestImportClientToken, manifestPartKey, manifestRunId, transferFileListPath } from '../../../shared/bulk/manifest-names.js';
 import { chooseShape, directoryImportFor, type ShapeInput } from '../../../shared/bulk/shape.js';
 import { manifestLayout } from '../../../shared/planning/manifest-path.js';
 import type { PlanningSettings } from '../../../shared/planning/types.js';
