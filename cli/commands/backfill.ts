@@ -29,6 +29,7 @@ Shapes (--shape, default auto; the choice and why is printed at start):
   manifest    (CPFS for LINGJUN, OSS_BUCKET set) the listing is written as CSV manifests to
               .cpfs-ingest/manifests/<run>/…/part-NNNNN.csv, then one Import per (DstDirectory, policy)
               reads them (TransferFileListPath); waits for the task(s), then deletes the manifests.
+              Needs oss:PutObject and oss:DeleteObject on <bucket>/.cpfs-ingest/manifests/* (only there).
   entrylist   Imports of packed EntryLists (≤ 65,535 bytes, ~1,000 objects each), ≤ 4 running at once
               per data flow (waits for a slot).
   objects     one sub-task (or EntryList entry in batch mode) per object, as the function does.
