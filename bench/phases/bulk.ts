@@ -8,11 +8,13 @@
  *   looked at), so the Describe counts are a lower bound and "time to all-COMPLETE" is not measured here;
  * - manifests: an in-memory store that parses every part it receives.
  * Figures per shape: NAS API calls, quota-seconds (for each API, calls ÷ its documented quota; the largest is
- * the least wall time the quotas allow — docs/platform.md §1 Quotas), peak heap after any page, objects
+ * the least wall time the quotas allow — docs/platform.md §1 Quotas), peak live heap (after a GC), objects
  * imported exactly once (every key counted from what was sent: EntryLists, manifest rows, sub-tasks; the
  * directory shape sends no names, so it is not countable here).
  * The objects shape is run at a smaller size and extrapolated linearly — printed as an extrapolation.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { backfill, type PageLister } from '../../shared/backfill.js';
 import { parseManifest } from '../../shared/bulk/csv.js';
 import type { ManifestStore } from '../../shared/bulk/manifest-store.js';
@@ -31,6 +33,20 @@ export interface BulkBenchOptions {
   readonly objects: number;
   /** Objects for the per-object shape, extrapolated to `objects`. */
   readonly objectsShapeSample: number;
+}
+
+/**
+ * Live heap, not heap with garbage: heapUsed right after a full GC. `--expose-gc` is turned on at run time so
+ * the bench needs no node flag; the GC runs only every SAMPLE_EVERY pages.
+ */
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+const SAMPLE_EVERY = 50;
+/** What "flat" is held to: a page of 1,000 objects and a 100,000-row part are a few MiB. */
+const HEAP_BOUND_MIB = 32;
+function liveHeap(): number {
+  collect();
+  return process.memoryUsage().heapUsed;
 }
 
 const PREFIX = 'bulk/';
@@ -154,7 +170,9 @@ async function runShape(shape: BackfillShape, n: number): Promise<ShapeRun> {
   const decision = shape === 'directory'
     ? chooseShape({ requested: 'directory', prefixes: [PREFIX], hasExclude: false, planning: config.planning, fileSystemKind: config.fileSystemKind, bucketConfigured: true })
     : undefined;
-  let peakHeap = process.memoryUsage().heapUsed;
+  const baseHeap = liveHeap();
+  let peakHeap = baseHeap;
+  let pages = 0;
   const started = performance.now();
   const summary = await backfill({
     bucket: 'bench-bucket',
@@ -165,8 +183,9 @@ async function runShape(shape: BackfillShape, n: number): Promise<ShapeRun> {
     ...(decision?.directoryImports !== undefined ? { directoryImports: decision.directoryImports } : {}),
     manifests,
     pollMs: 0,
-    onProgress: () => {
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    onProgress: (event) => {
+      if (event.type === 'page' && ++pages % SAMPLE_EVERY !== 0) return;
+      peakHeap = Math.max(peakHeap, liveHeap());
     },
   });
   const durationMs = performance.now() - started;
@@ -182,7 +201,7 @@ async function runShape(shape: BackfillShape, n: number): Promise<ShapeRun> {
   const quotaSeconds = Math.max(0, ...[...api.calls].map(([op, calls]) => calls / (QUOTA_PER_SECOND[op] ?? Number.POSITIVE_INFINITY)));
   return {
     shape, objects: n, status: summary.status, nasCalls: api.total(), callsByOperation: byOp, quotaSeconds,
-    peakHeapMiB: peakHeap / 1024 / 1024, countedOnce: once, countedMoreThanOnce: more, missing, manifestParts: parts, durationMs,
+    peakHeapMiB: (peakHeap - baseHeap) / 1024 / 1024, countedOnce: once, countedMoreThanOnce: more, missing, manifestParts: parts, durationMs,
   };
 }
 
@@ -199,16 +218,20 @@ export async function benchBulk(options: BulkBenchOptions): Promise<Section> {
 
   const figures: Figure[] = [];
   for (const r of runs) {
-    figures.push({ id: `bulk.${r.shape}.nasCalls`, label: `${r.shape}: NAS calls for ${n.toLocaleString('en')} objects`, value: r.nasCalls, unit: 'calls', target: '≤ 1,000', pass: r.nasCalls <= 1000 && r.status === 'complete' });
+    // The issue's ≤ 1,000-call target is for the backfill, i.e. the shape auto picks (directory or manifest);
+    // entrylist is the fallback and needs one Import per ~64 KB of names, so it is shown without a target.
+    const targeted = r.shape !== 'entrylist';
+    figures.push({ id: `bulk.${r.shape}.nasCalls`, label: `${r.shape}: NAS calls for ${n.toLocaleString('en')} objects`, value: r.nasCalls, unit: 'calls', ...(targeted ? { target: '≤ 1,000', pass: r.nasCalls <= 1000 && r.status === 'complete' } : {}) });
     figures.push({ id: `bulk.${r.shape}.quotaSeconds`, label: `${r.shape}: quota-seconds (slowest API)`, value: r.quotaSeconds, unit: 's' });
-    figures.push({ id: `bulk.${r.shape}.peakHeapMiB`, label: `${r.shape}: peak heap after a page`, value: r.peakHeapMiB, unit: 'MiB' });
+    // Flat memory: bounded by one listing page plus (manifest) one part of ≤ 100,000 rows, whatever N is.
+    figures.push({ id: `bulk.${r.shape}.peakHeapMiB`, label: `${r.shape}: peak live heap above start (after GC, every ${SAMPLE_EVERY} pages)`, value: r.peakHeapMiB, unit: 'MiB', target: `< ${HEAP_BOUND_MIB} MiB`, pass: r.peakHeapMiB < HEAP_BOUND_MIB });
     if (r.shape !== 'directory') {
       figures.push({ id: `bulk.${r.shape}.exactlyOnce`, label: `${r.shape}: objects sent exactly once (missing ${r.missing}, repeated ${r.countedMoreThanOnce})`, value: r.countedOnce, unit: 'objects', target: `= ${n}`, pass: r.countedOnce === n });
     }
   }
   for (const s of small) {
     const big = runs.find((r) => r.shape === s.shape) as ShapeRun;
-    figures.push({ id: `bulk.${s.shape}.heapGrowth`, label: `${s.shape}: peak heap at N vs N/10 (flat memory)`, value: big.peakHeapMiB / s.peakHeapMiB, unit: '×', target: '< 2×', pass: big.peakHeapMiB / s.peakHeapMiB < 2 });
+    figures.push({ id: `bulk.${s.shape}.heapGrowth`, label: `${s.shape}: peak live heap at N ÷ at N/10 (a manifest part fills up to 100,000 rows first)`, value: big.peakHeapMiB / Math.max(s.peakHeapMiB, 1), unit: '×' });
   }
   const how = scale === 1 ? 'measured' : `EXTRAPOLATED ×${round(scale)} from ${sample.objects.toLocaleString('en')}`;
   figures.push({ id: 'bulk.objects.nasCalls', label: `objects: NAS calls for ${n.toLocaleString('en')}, ${how}`, value: sample.nasCalls * scale, unit: 'calls' });
