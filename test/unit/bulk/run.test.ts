@@ -252,3 +252,15 @@ describe('directory shape', () => {
     expect(api.count('CreateDataFlowSubTask')).toBe(0);
   });
 });
+
+describe('checkpoints across shapes', () => {
+  it('refuses to resume a checkpoint written by another shape, naming --shape', async () => {
+    const api = new FakeDataFlowApi();
+    const store = memoryStore();
+    const keys = ['ds/a.bin', 'ds/b.bin'];
+    const first = await backfill({ bucket: BUCKET, prefixes: ['ds/'], list: lister(keys, 10), deps: deps(api), checkpoint: store });
+    expect(first.status).toBe('complete');
+    expect(store.current()?.shape).toBeUndefined();
+    await expect(backfill({ bucket: BUCKET, prefixes: ['ds/'], list: lister(keys, 10), deps: deps(api), checkpoint: store, shape: 'entrylist' })).rejects.toThrow(/shape objects.*--shape/);
+  });
+});
