@@ -33,6 +33,10 @@ import { ConfigError, CpfsIngestError, ValidationError } from './errors.js';
 import type { ObjectCreated } from './events/types.js';
 import { listObjects, toObjectCreated, type ListedPage, type ListObjectsOptions } from './oss/listing.js';
 import { createOssS3Client, ossS3Endpoint, type OssCredentials, type OssCredentialsProvider } from './oss/s3-client.js';
+import type { ManifestStore } from './bulk/manifest-store.js';
+import { runBulkBackfill, type BulkProgress } from './bulk/run.js';
+import type { BackfillShape, DirectoryImport } from './bulk/shape.js';
+import { BulkCheckpointSchema } from './bulk/state.js';
 
 /** How many rejected / failed records a summary keeps with their reasons (the counts are always complete). */
 export const MAX_REPORTED_RECORDS = 1000;
@@ -110,6 +114,10 @@ export const BackfillCheckpointSchema = z.strictObject({
   startAfter: z.string().optional(),
   /** Totals over every run of this backfill. */
   totals: BackfillTotalsSchema,
+  /** How objects are submitted (shared/bulk/shape.ts); absent = `objects` (checkpoints written before shapes). */
+  shape: z.enum(['objects', 'entrylist', 'manifest', 'directory']).optional(),
+  /** Where a bulk shape stands (manifest parts written, Import tasks); absent for `objects`. */
+  bulk: BulkCheckpointSchema.optional(),
   /** ISO time of the save. */
   updatedAt: z.string(),
 });
@@ -167,7 +175,8 @@ export type BackfillProgress =
       readonly startAfter?: string;
     }
   | { readonly type: 'retry'; readonly prefix: string; readonly round: number; readonly records: number; readonly delayMs: number; readonly firstCode: string }
-  | { readonly type: 'prefix-done'; readonly prefix: string; readonly overall: BackfillTotals };
+  | { readonly type: 'prefix-done'; readonly prefix: string; readonly overall: BackfillTotals }
+  | BulkProgress;
 
 export interface BackfillOptions {
   readonly bucket: string;
@@ -198,6 +207,19 @@ export interface BackfillOptions {
   /** Objects to leave out (counted as `excluded`). */
   readonly exclude?: (key: string) => boolean;
   readonly onProgress?: (event: BackfillProgress) => void;
+  /**
+   * How objects are submitted (default `objects`: today's path, below). The bulk shapes run in
+   * shared/bulk/run.ts; resolve `auto` with `chooseShape` (shared/bulk/shape.ts) before calling.
+   */
+  readonly shape?: BackfillShape;
+  /** For `directory`: the Imports, one per prefix in `prefixes` order (from `chooseShape`). */
+  readonly directoryImports?: readonly DirectoryImport[];
+  /** For `manifest`: where the CSV parts are written and removed. */
+  readonly manifests?: ManifestStore;
+  /** manifest: rows per part (default 100,000). */
+  readonly manifestPartRows?: number;
+  /** Bulk shapes: how often to look at running Import tasks (default 5 s; DescribeDataFlowTasks is 120/60 s). */
+  readonly pollMs?: number;
 }
 
 export interface BackfillSummary {
@@ -219,19 +241,22 @@ export interface BackfillSummary {
   readonly pendingRetryable: number;
   /** Why the run stopped, for status `error` and `retryable-failures`. */
   readonly error?: { readonly code: string; readonly message: string; readonly retryable: boolean };
+  /** Bulk shapes: NAS Import tasks accepted by this run, and the tasks' final states when waited for. */
+  readonly bulk?: { readonly shape: BackfillShape; readonly tasksAccepted: number; readonly tasks: ReadonlyArray<{ readonly taskId: string; readonly label: string; readonly status: string; readonly filesDone?: number; readonly filesTotal?: number }> };
 }
 
 export function emptyTotals(): BackfillTotals {
   return { pages: 0, listed: 0, submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0, retries: 0, skippedFolderMarkers: 0, skippedNotModifiedSince: 0, excluded: 0 };
 }
 
-function addTotals(into: BackfillTotals, add: BackfillTotals): void {
+export function addTotals(into: BackfillTotals, add: BackfillTotals): void {
   for (const key of Object.keys(into) as (keyof BackfillTotals)[]) into[key] += add[key];
 }
 
 /** The checkpoint of a backfill that has not started. */
-export function initialCheckpoint(bucket: string, prefixes: readonly string[], since: Date | undefined, now: Date): BackfillCheckpoint {
+export function initialCheckpoint(bucket: string, prefixes: readonly string[], since: Date | undefined, now: Date, shape: BackfillShape = 'objects'): BackfillCheckpoint {
   return {
+    ...(shape !== 'objects' ? { shape } : {}),
     version: 1,
     bucket,
     prefixes: [...prefixes],
@@ -243,8 +268,9 @@ export function initialCheckpoint(bucket: string, prefixes: readonly string[], s
 }
 
 /** Whether `checkpoint` belongs to a backfill of this bucket, these prefixes and this `since`. */
-export function checkpointMatches(checkpoint: BackfillCheckpoint, bucket: string, prefixes: readonly string[], since: Date | undefined): boolean {
+export function checkpointMatches(checkpoint: BackfillCheckpoint, bucket: string, prefixes: readonly string[], since: Date | undefined, shape: BackfillShape = 'objects'): boolean {
   return (
+    (checkpoint.shape ?? 'objects') === shape &&
     checkpoint.bucket === bucket &&
     checkpoint.prefixes.length === prefixes.length &&
     checkpoint.prefixes.every((prefix, i) => prefix === prefixes[i]) &&
@@ -264,6 +290,7 @@ export function checkpointComplete(checkpoint: BackfillCheckpoint): boolean {
 export async function backfill(options: BackfillOptions): Promise<BackfillSummary> {
   const { deps, bucket, prefixes } = options;
   if (prefixes.length === 0) throw new ValidationError('prefixes', 'must name at least one prefix');
+  if (options.shape !== undefined && options.shape !== 'objects') return runBulkBackfill(options, options.shape);
   const maxRetries = options.maxRetries ?? 3;
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 20) throw new ValidationError('maxRetries', 'must be a whole number from 0 to 20');
   const minPageTimeMs = options.minPageTimeMs ?? 5_000;
@@ -447,6 +474,10 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     addTotals(overall, counts);
     return { counts, reported: pageReported, pendingRetryable: 0, deadline: false };
   }
+}
+
+export function describeBackfillError(error: unknown): { code: string; message: string; retryable: boolean } {
+  return describe(error);
 }
 
 function describe(error: unknown): { code: string; message: string; retryable: boolean } {

@@ -157,7 +157,7 @@ export async function benchPlanning(options: PlanningOptions): Promise<Section> 
     });
     stage('planImportBatches.importTaskClientToken', () => {
       for (const b of batches) {
-        importTaskClientToken({ fileSystemId: b.fileSystemId, dataFlowId: b.dataFlowId, conflictPolicy: b.conflictPolicy, directory: b.directory, dstDirectory: b.dstDirectory, entryList: b.entryList });
+        importTaskClientToken({ fileSystemId: b.fileSystemId, dataFlowId: b.dataFlowId, conflictPolicy: b.conflictPolicy, dstDirectory: b.dstDirectory, entryList: b.entryList });
       }
     });
     stage('pipeline.stream', streamPipeline);

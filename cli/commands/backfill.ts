@@ -5,6 +5,8 @@
  * exits at once (the checkpoint of the last finished page is already on disk).
  */
 import { backfill, ossPageLister, type BackfillProgress, type BackfillSummary, type BackfillTotals } from '../../shared/backfill.js';
+import { s3ManifestStore } from '../../shared/bulk/manifest-store.js';
+import { BACKFILL_SHAPES, chooseShape, type BackfillShapeChoice } from '../../shared/bulk/shape.js';
 import { MAX_PAGE_SIZE } from '../../shared/oss/listing.js';
 import { COMMON_HELP, durationFlag, intFlag, parseCommandArgs, timeFlag, UsageError } from '../args.js';
 import { fileCheckpointStore } from '../checkpoint-file.js';
@@ -12,13 +14,30 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, println, printJson, type CliIo } from '../io.js';
 import { cliConfig, cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
 
-export const BACKFILL_HELP = `Usage: cpfs-ingest backfill --prefix P [--prefix P2 ...] [--since TIME] [--checkpoint FILE] [options]
+export const BACKFILL_HELP = `Usage: cpfs-ingest backfill --prefix P [--prefix P2 ...] [--since TIME] [--shape S] [--checkpoint FILE] [options]
 
 Lists the bucket OSS_BUCKET under each prefix (ListObjectsV2 through OSS's S3 API, one page at a time) and
 submits every object found exactly as the function submits events: same routing, path rules, ClientTokens,
 stream or batch mode. Re-running is harmless: repeated submissions are replays of the same ClientTokens.
 
+Shapes (--shape, default auto; the choice and why is printed at start):
+  directory   one Import per prefix with Directory = the prefix: one NAS call, but the service imports
+              EVERYTHING under it. It cannot apply --since, leave out .cpfs-ingest/ state objects, keys
+              another route owns, keys the path rules refuse, or keys reconcile excludes — so it is allowed
+              only for a prefix ending in "/", other than "" and .cpfs-ingest/, inside SourceStoragePath,
+              whose keys all go to one route, without --since.
+  manifest    (CPFS for LINGJUN, OSS_BUCKET set) the listing is written as CSV manifests to
+              .cpfs-ingest/manifests/<run>/…/part-NNNNN.csv, then one Import per (DstDirectory, policy)
+              reads them (TransferFileListPath); waits for the task(s), then deletes the manifests.
+              Needs oss:PutObject and oss:DeleteObject on <bucket>/.cpfs-ingest/manifests/* (only there).
+  entrylist   Imports of packed EntryLists (≤ 65,535 bytes, ~1,000 objects each), ≤ 4 running at once
+              per data flow (waits for a slot).
+  objects     one sub-task (or EntryList entry in batch mode) per object, as the function does.
+  auto        directory when allowed, else manifest on LINGJUN with OSS_BUCKET, else entrylist.
+  Objects a bulk shape cannot express (a route that strips part of the key) go the objects way.
+
 Options:
+  --shape S           auto | objects | entrylist | manifest | directory (default auto)
   --prefix P          OSS key prefix to list, from the bucket root ("" = the whole bucket); repeatable
   --since TIME        only objects modified since TIME: ISO 8601 (2024-07-01T00:00:00Z) or an age (30m, 12h, 7d)
   --checkpoint FILE   resume from FILE if it exists; after every fully submitted page, the position is saved
@@ -43,6 +62,7 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
     'page-size': { type: 'string' },
     'max-retries': { type: 'string' },
     'max-duration': { type: 'string' },
+    shape: { type: 'string' },
   });
   if (values.help) {
     println(io, BACKFILL_HELP);
@@ -56,9 +76,26 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
   const maxRetries = intFlag('max-retries', values['max-retries'], 3, 0, 20);
   const deadlineMs = values['max-duration'] === undefined ? undefined : startMs + durationFlag('max-duration', values['max-duration']);
 
+  const requestedShape = values.shape ?? 'auto';
+  if (!(BACKFILL_SHAPES as readonly string[]).includes(requestedShape)) throw new UsageError(`--shape must be one of ${BACKFILL_SHAPES.join(', ')}`);
   const env = cliEnv(io, values);
   const config = cliConfig(env, ['OSS_BUCKET']);
   const bucket = config.bucket as string;
+  let decision;
+  try {
+    decision = chooseShape({
+      requested: requestedShape as BackfillShapeChoice,
+      prefixes,
+      ...(since !== undefined ? { since } : {}),
+      hasExclude: false,
+      planning: config.planning,
+      fileSystemKind: config.fileSystemKind,
+      bucketConfigured: config.bucket !== undefined,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  io.stderr.write(`shape: ${decision.shape} (${decision.reason})\n`);
   const runtime = cliRuntime(io, env, values.verbose);
   const client = cliListingClient(config, env);
   const controller = new AbortController();
@@ -83,6 +120,9 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
       prefixes,
       ...(since !== undefined ? { since } : {}),
       list: ossPageLister({ client, bucket, pageSize }),
+      shape: decision.shape,
+      ...(decision.directoryImports !== undefined ? { directoryImports: decision.directoryImports } : {}),
+      ...(decision.shape === 'manifest' ? { manifests: s3ManifestStore(client, bucket) } : {}),
       deps: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: io.now },
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ...(values.checkpoint !== undefined ? { checkpoint: fileCheckpointStore(values.checkpoint) } : {}),
@@ -99,7 +139,7 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
 
   const problems = summary.overall.rejected + summary.overall.failed;
   if (values.json) {
-    printJson(io, { bucket, prefixes, since: since?.toISOString(), checkpointFile: values.checkpoint, ...summary });
+    printJson(io, { bucket, prefixes, since: since?.toISOString(), shape: decision.shape, shapeReason: decision.reason, checkpointFile: values.checkpoint, ...summary });
   } else {
     printSummary(io, summary, values.checkpoint);
   }
@@ -161,10 +201,20 @@ function progressPrinter(io: CliIo, json: boolean, prefixCount: number) {
     } else if (event.type === 'retry') {
       clearBar();
       io.stderr.write(`retry ${event.round}: ${formatCount(event.records)} record(s) failed retryably (${event.firstCode}); again in ${event.delayMs} ms\n`);
-    } else {
+    } else if (event.type === 'prefix-done') {
       prefixIndex += 1;
       clearBar();
       io.stderr.write(`prefix ${JSON.stringify(event.prefix)} done\n`);
+    } else if (event.type === 'bulk-part') {
+      clearBar();
+      io.stderr.write(`manifest part ${event.part} of ${event.group}: ${formatCount(event.rows)} row(s) written\n`);
+    } else if (event.type === 'bulk-task') {
+      clearBar();
+      const files = event.filesTotal !== undefined ? ` ${formatCount(event.filesDone ?? 0)}/${formatCount(event.filesTotal)} files` : '';
+      io.stderr.write(`import task ${event.taskId} (${event.label}): ${event.status}${files}\n`);
+    } else {
+      clearBar();
+      io.stderr.write(`waiting ${event.delayMs} ms: ${event.reason}\n`);
     }
   };
   return { onProgress, done: clearBar };
@@ -182,6 +232,7 @@ function printSummary(io: CliIo, summary: BackfillSummary, checkpointFile: strin
   println(io, `backfill ${headline[summary.status]}`);
   println(io, `  this run   ${formatCount(summary.run.pages)} page(s): ${totalsLine(summary.run)}`);
   println(io, `  overall    ${formatCount(summary.overall.pages)} page(s): ${totalsLine(summary.overall)}`);
+  if (summary.bulk !== undefined) println(io, `  shape      ${summary.bulk.shape}: ${formatCount(summary.bulk.tasksAccepted)} Import task(s) accepted this run${summary.bulk.tasks.filter((t) => t.status === 'Completed').length > 0 ? `, ${summary.bulk.tasks.filter((t) => t.status === 'Completed').length} completed` : ''}`);
   if (summary.error !== undefined) println(io, `  error      ${summary.error.code}: ${summary.error.message}`);
   if (summary.status !== 'complete') {
     const where = checkpoint.prefixIndex < checkpoint.prefixes.length

@@ -38,7 +38,8 @@ describe('cpfs-ingest backfill', () => {
   it('stops cleanly on SIGINT, survives SIGKILL, and finishes on re-run with one sub-task per object', async () => {
     const env = { ...world.env, CPFS_SUBTASK_RATE: '100' };
     const checkpoint = path.join(scratch, 'checkpoint.json');
-    const args = ['backfill', ...PREFIXES.flatMap((p) => ['--prefix', p]), '--checkpoint', checkpoint, '--page-size', '50'];
+    // --shape objects: this test is about the per-object path (auto would pick a Directory import here).
+    const args = ['backfill', '--shape', 'objects', ...PREFIXES.flatMap((p) => ['--prefix', p]), '--checkpoint', checkpoint, '--page-size', '50'];
 
     // 1. SIGINT after two pages: the page in flight is finished, the checkpoint saved, exit 130.
     const first = startCli(args, env);
@@ -89,9 +90,9 @@ describe('cpfs-ingest backfill', () => {
   it('refuses a checkpoint written for other prefixes, and needs OSS_BUCKET (exit 2)', async () => {
     const env = world.env;
     const checkpoint = path.join(scratch, 'other.json');
-    const first = await runCli(['backfill', '--prefix', 'nothing-here/', '--checkpoint', checkpoint], env);
+    const first = await runCli(['backfill', '--shape', 'objects', '--prefix', 'nothing-here/', '--checkpoint', checkpoint], env);
     expect(first.code).toBe(0);
-    const mismatch = await runCli(['backfill', '--prefix', 'alpha/', '--checkpoint', checkpoint], env);
+    const mismatch = await runCli(['backfill', '--shape', 'objects', '--prefix', 'alpha/', '--checkpoint', checkpoint], env);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toContain('checkpoint: was written for another backfill');
     const noBucket = await runCli(['backfill', '--prefix', 'alpha/'], { ...env, OSS_BUCKET: '' });
