@@ -228,7 +228,17 @@ function outcomesOfParsing(parsed: ParsedEvents): RecordOutcome[] {
     outcomes.push({ status: 'duplicate', bucket: duplicate.bucket, key: duplicate.key, reason: 'same bucket, key and eTag as an earlier record of this payload' });
   }
   for (const malformed of parsed.malformed) {
-    outcomes.push({ status: 'rejected', kind: 'malformed-event', reason: `${malformed.path}: ${malformed.reason}` });
+    outcomes.push({
+      status: 'rejected',
+      ...(malformed.bucket !== undefined ? { bucket: malformed.bucket } : {}),
+      ...(malformed.key !== undefined ? { key: malformed.key } : {}),
+      kind: 'malformed-event',
+      reason: `${malformed.path}: ${malformed.reason}`,
+    });
+  }
+  for (const empty of parsed.empty) {
+    // An empty batch is not an error, but an invocation always accounts for what it received.
+    outcomes.push({ status: 'ignored', reason: `empty-batch: ${empty.path} holds no events` });
   }
   return outcomes;
 }
