@@ -645,19 +645,28 @@ interface SubmissionOrder {
 
 /** Missing neighbours that make a missing item the frontier rather than a hole (see submissionOrder). */
 const HOLE_TOLERANCE = 2;
+/** Share of the remaining window the resume probe may use (see submissionOrder). */
+const PROBE_WINDOW_SHARE = 0.2;
 
 export async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<SubmissionOrder> {
   const count = group.items.length;
   const identity = Array.from({ length: count }, (_, index) => index);
   // Small groups go out in a few waves of `maxConcurrency` calls: nothing to gain from looking first.
   const small = count <= RESUME_PROBE_MIN_ITEMS;
-  const first = group.items[0];
-  if (small || deps.config.dryRun || first === undefined || deps.state.submittedSubTask(subTaskClientTokenFor(first, taskId)) !== undefined) {
+  // A warm instance confirms what it remembers without a call: nothing to gain from looking either.
+  const remembered = () => group.items.some((item) => deps.state.submittedSubTask(subTaskClientTokenFor(item, taskId)) !== undefined);
+  if (small || deps.config.dryRun || remembered()) {
     return { fresh: identity, again: [] };
   }
+  // The probe only orders; it must not eat the window it orders (under dropped connections every look
+  // costs retries and backoff): it gets PROBE_WINDOW_SHARE of what is left, then stops where it got.
+  const probeDeadlineMs = deps.now() + Math.max(0, invocation.deadlineMs - deps.now()) * PROBE_WINDOW_SHARE;
   const exists = async (index: number): Promise<boolean> => {
     const item = group.items[index] as PlannedObject;
-    if (deps.now() >= invocation.deadlineMs) return false;
+    // Unknown counts as reached. Overestimating the frontier only moves unsent items into the rotated
+    // second pass (still sent this window or the next); underestimating it would re-send the same
+    // prefix first on every replay under lasting faults — the livelock of issue 13, case 2.
+    if (deps.now() >= probeDeadlineMs) return true;
     try {
       const page = await deps.api.describeDataFlowSubTasks(
         {
@@ -668,21 +677,21 @@ export async function submissionOrder(group: StreamTaskGroup, taskId: string, de
           ],
           MaxResults: 20,
         },
-        { deadlineMs: invocation.deadlineMs },
+        { deadlineMs: probeDeadlineMs },
       );
       return (page.DataFlowSubTask?.DataFlowSubTask ?? []).some(
         (sub) => sub.DataFlowTaskId === taskId && sub.SrcFilePath === item.srcFilePath && sub.DstFilePath === item.dstFilePath,
       );
     } catch {
-      return false; // unknown: start earlier, which only costs re-sends
+      return true; // unknown: see above
     }
   };
   /** Sent by an earlier invocation, or a hole with a sent neighbour within HOLE_TOLERANCE. */
   const reached = async (index: number): Promise<boolean> => {
-    for (let probe = index; probe <= Math.min(count - 1, index + HOLE_TOLERANCE); probe += 1) {
-      if (await exists(probe)) return true;
-    }
-    return false;
+    if (await exists(index)) return true;
+    const neighbours: number[] = [];
+    for (let probe = index + 1; probe <= Math.min(count - 1, index + HOLE_TOLERANCE); probe += 1) neighbours.push(probe);
+    return (await Promise.all(neighbours.map(exists))).some(Boolean);
   };
   if (!(await reached(0))) return { fresh: identity, again: [] };
   // Galloping then binary search for the first item not reached. Invariant: reached(low); high === count,
