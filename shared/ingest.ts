@@ -11,7 +11,9 @@
  *
  * Retries are harmless by construction: every create carries a ClientToken derived from its content, so
  * an FC replay of the same event gets the same task/sub-task ids back instead of new ones. The handler
- * throws (so FC retries) only when some record failed retryably; rejected records are reported, not thrown.
+ * throws (so FC retries) when some record failed retryably or by a system failure (isSystemFailure,
+ * shared/nas/classify.ts); rejected records are reported, not thrown. `submitted` is said only for an
+ * object version the service confirmed (see submissionOrder for why a lookup never counts).
  *
  * Time: the caller passes an absolute deadline (FC start + function timeout − margin). No call starts past
  * it; what is left is reported as failed-retryable so the replay continues where this one stopped. At
