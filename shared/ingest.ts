@@ -65,7 +65,7 @@ export type RecordOutcome =
       readonly key: string;
       readonly code: string;
       readonly message: string;
-      /** True when a later attempt (an FC replay) may succeed. Always true with `system`. */
+      /** True when a later attempt (an FC replay) may succeed. */
       readonly retryable: boolean;
       /**
        * A system failure (credentials, signature, permissions, endpoint, TLS, the data flow; see
@@ -80,7 +80,7 @@ export interface IngestReport {
   readonly mode: 'stream' | 'batch';
   readonly outcomes: RecordOutcome[];
   readonly counts: Readonly<Record<OutcomeStatus, number>>;
-  /** Records that failed retryably (system failures included): the handler throws when this is > 0. */
+  /** Records that failed retryably: the handler throws when this is > 0. */
   readonly retryableFailures: number;
   /** Records that failed because of a system failure (see isSystemFailure): the handler throws when > 0. */
   readonly systemFailures: number;
@@ -299,8 +299,10 @@ function failed(item: PlannedObject, error: unknown, retryableOverride?: boolean
     key: item.record.key,
     code,
     message,
-    // A system failure is retried by FC whatever the call's own flag says: it is not this record's fault.
-    retryable: system || (retryableOverride ?? retryable),
+    // The call's own flag: whether repeating THIS request may succeed. A system failure fails the
+    // invocation through `system` (IngestReport.systemFailures), whatever this flag says; keeping the flag
+    // honest lets the backfill stop at once on a non-retryable system failure instead of retrying it.
+    retryable: retryableOverride ?? retryable,
     ...(system ? { system: true as const } : {}),
   };
 }

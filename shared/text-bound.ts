@@ -17,6 +17,9 @@ import { createHash } from 'node:crypto';
 /** Longest suffix `…[N chars, sha256:…]` appended by {@link boundText}. */
 export const BOUND_SUFFIX_MAX_CHARS = 48;
 
+/** The suffix boundText appends (tested on at most BOUND_SUFFIX_MAX_CHARS characters: linear). */
+const BOUNDED_SUFFIX = /^…\[\d{1,16} chars, sha256:[0-9a-f]{16}\]$/;
+
 /** Keys in outcomes: every legal OSS key (≤ 1,023 bytes) fits, a hostile 10 MB one does not. */
 export const MAX_OUTCOME_KEY_CHARS = 1024;
 /** Reasons and messages in outcomes and errors. */
@@ -29,6 +32,12 @@ export const MAX_CONFIG_ECHO_CHARS = 64;
 /** `text` when it has at most `max` characters, else its bounded form (see the module comment). */
 export function boundText(text: string, max: number): string {
   if (text.length <= max) return text;
+  // Idempotent: an already bounded text (bounded at `max` or less) is returned as it is, so layers that
+  // each bound (ingest, then the handler result) do not hash the hash.
+  if (text.length <= max + BOUND_SUFFIX_MAX_CHARS) {
+    const marker = text.lastIndexOf('…[');
+    if (marker !== -1 && marker <= max && BOUNDED_SUFFIX.test(text.slice(marker))) return text;
+  }
   let cut = Math.max(0, max);
   // Never split a surrogate pair: the bounded text stays valid UTF-16 (and valid UTF-8 once encoded).
   const last = text.charCodeAt(cut - 1);

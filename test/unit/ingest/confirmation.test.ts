@@ -198,7 +198,7 @@ describe('point 2: system failures fail the invocation', () => {
     const { deps } = harness(api);
     const report = await ingest(batch(keys(3), 1), deps, { deadlineMs: NOW + 60_000 });
     expect(report.systemFailures).toBe(3);
-    expect(report.outcomes.every((o) => o.status === 'failed' && o.system === true && o.retryable)).toBe(true);
+    expect(report.outcomes.every((o) => o.status === 'failed' && o.system === true)).toBe(true);
     expect(() => resultOrThrow(report)).toThrow(SystemFailureError);
   });
 
@@ -231,6 +231,8 @@ describe('point 5: bounded keys, messages and result', () => {
     expect(bounded).toMatch(/^x{100}…\[5000 chars, sha256:[0-9a-f]{16}\]$/);
     expect(boundText('x'.repeat(5000), 100)).toBe(bounded); // stable
     expect(boundText('x'.repeat(5001), 100)).not.toBe(bounded);
+    // Idempotent: bounding a bounded text again changes nothing (ingest and the handler result both bound).
+    expect(boundText(bounded, 100)).toBe(bounded);
     // Never splits a surrogate pair.
     expect(boundText(`${'a'.repeat(9)}😀${'b'.repeat(20)}`, 10)).toMatch(/^a{9}…/);
   });

@@ -319,7 +319,7 @@ describe('ingest — stream mode', () => {
     const report = await ingest(payload(events('in/keep/1.bin')), deps, invocation);
     // Not this record's fault: a system failure, so the handler throws and FC delivers the event to the
     // failure destination rather than reporting success (issue 13, point 2).
-    expect(report.outcomes).toEqual([expect.objectContaining({ status: 'failed', code: 'InvalidFilesystemVersion.NotSupport', retryable: true, system: true })]);
+    expect(report.outcomes).toEqual([expect.objectContaining({ status: 'failed', code: 'InvalidFilesystemVersion.NotSupport', retryable: false, system: true })]);
     expect(report.systemFailures).toBe(1);
     expect(api.importTasks()).toHaveLength(0);
   });
