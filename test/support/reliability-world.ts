@@ -320,7 +320,7 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
         reports.push(report);
         if (process.env.RELIABILITY_TRACE) console.log(`invocation ${n} (${fresh ? "cold" : "warm"}): ${JSON.stringify(report.counts)} retryable=${report.retryableFailures} t=${Date.now()}`);
         // The handler returns when nothing failed retryably, else throws and FC invokes again.
-        if (report.retryableFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
+        if (report.retryableFailures === 0 && report.systemFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
         if (replay.settleBetween ?? true) emulator.settle();
         if (replay.stopWhen?.()) break;
       }
