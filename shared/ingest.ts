@@ -11,7 +11,9 @@
  *
  * Retries are harmless by construction: every create carries a ClientToken derived from its content, so
  * an FC replay of the same event gets the same task/sub-task ids back instead of new ones. The handler
- * throws (so FC retries) only when some record failed retryably; rejected records are reported, not thrown.
+ * throws (so FC retries) when some record failed retryably or by a system failure (isSystemFailure,
+ * shared/nas/classify.ts); rejected records are reported, not thrown. `submitted` is said only for an
+ * object version the service confirmed (see submissionOrder for why a lookup never counts).
  *
  * Time: the caller passes an absolute deadline (FC start + function timeout − margin). No call starts past
  * it; what is left is reported as failed-retryable so the replay continues where this one stopped. At
@@ -22,7 +24,8 @@ import { CpfsIngestError, DeadlineExceededError, NasApiError, TimeoutError, Vali
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
 import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
-import { isRetryableError } from './nas/classify.js';
+import { isRetryableError, isSystemFailure } from './nas/classify.js';
+import { boundText, MAX_OUTCOME_CODE_CHARS, MAX_OUTCOME_KEY_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from './text-bound.js';
 import type { DataFlowApi } from './nas/types.js';
 import type { ConflictPolicy, DataFlowTask } from './nas/wire.js';
 import {
@@ -53,11 +56,6 @@ export type RecordOutcome =
       /** stream mode only; absent on a dry run. */
       readonly subTaskId?: string;
       readonly dryRun?: true;
-      /**
-       * Not re-sent in this invocation: DescribeDataFlowSubTasks showed that an earlier invocation of the
-       * same event got this far (see submissionOrder), and the deadline came before the re-send.
-       */
-      readonly earlier?: true;
     }
   | { readonly status: 'ignored'; readonly bucket?: string; readonly key?: string; readonly reason: string }
   | { readonly status: 'duplicate'; readonly bucket: string; readonly key: string; readonly reason: string }
@@ -70,6 +68,11 @@ export type RecordOutcome =
       readonly message: string;
       /** True when a later attempt (an FC replay) may succeed. */
       readonly retryable: boolean;
+      /**
+       * A system failure (credentials, signature, permissions, endpoint, TLS, the data flow; see
+       * isSystemFailure in shared/nas/classify.ts), not a refusal of this record: the invocation fails.
+       */
+      readonly system?: true;
     };
 
 export type OutcomeStatus = RecordOutcome['status'];
@@ -80,6 +83,8 @@ export interface IngestReport {
   readonly counts: Readonly<Record<OutcomeStatus, number>>;
   /** Records that failed retryably: the handler throws when this is > 0. */
   readonly retryableFailures: number;
+  /** Records that failed because of a system failure (see isSystemFailure): the handler throws when > 0. */
+  readonly systemFailures: number;
   readonly dryRun: boolean;
 }
 
@@ -125,6 +130,8 @@ export interface IngestDeps {
   readonly now: () => number;
   /** Waits; injected so tests can run fast. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1) (default Math.random); injected so tests pin the re-send rotation (submissionOrder). */
+  readonly random?: () => number;
 }
 
 export interface InvocationContext {
@@ -198,8 +205,8 @@ export async function ingestRecords(
     }
   }
 
-  const report = summarize(mode, outcomes, config.dryRun);
-  for (const outcome of outcomes) {
+  const report = summarize(mode, outcomes.map(boundOutcome), config.dryRun);
+  for (const outcome of report.outcomes) {
     if (outcome.status === 'rejected') logger.warn('record.rejected', { key: outcome.key, bucket: outcome.bucket, kind: outcome.kind, reason: outcome.reason });
     if (outcome.status === 'failed') logger.error('record.failed', { key: outcome.key, bucket: outcome.bucket, code: outcome.code, retryable: outcome.retryable, message: outcome.message });
   }
@@ -224,7 +231,17 @@ function outcomesOfParsing(parsed: ParsedEvents): RecordOutcome[] {
     outcomes.push({ status: 'duplicate', bucket: duplicate.bucket, key: duplicate.key, reason: 'same bucket, key and eTag as an earlier record of this payload' });
   }
   for (const malformed of parsed.malformed) {
-    outcomes.push({ status: 'rejected', kind: 'malformed-event', reason: `${malformed.path}: ${malformed.reason}` });
+    outcomes.push({
+      status: 'rejected',
+      ...(malformed.bucket !== undefined ? { bucket: malformed.bucket } : {}),
+      ...(malformed.key !== undefined ? { key: malformed.key } : {}),
+      kind: 'malformed-event',
+      reason: `${malformed.path}: ${malformed.reason}`,
+    });
+  }
+  for (const empty of parsed.empty) {
+    // An empty batch is not an error, but an invocation always accounts for what it received.
+    outcomes.push({ status: 'ignored', reason: `empty-batch: ${empty.path} holds no events` });
   }
   return outcomes;
 }
@@ -237,28 +254,72 @@ function refusalOutcome(record: ObjectCreated, kind: RejectionKind, reason: stri
   return { status: 'rejected', bucket, key, kind, reason };
 }
 
+/**
+ * Bounds the untrusted text of one outcome (key, bucket, reason, message, paths) with boundText
+ * (shared/text-bound.ts). Every outcome passes here before it is logged or returned, whichever path
+ * (stream, batch, parsing) made it.
+ */
+export function boundOutcome(outcome: RecordOutcome): RecordOutcome {
+  const key = (text: string) => boundText(text, MAX_OUTCOME_KEY_CHARS);
+  const message = (text: string) => boundText(text, MAX_OUTCOME_MESSAGE_CHARS);
+  switch (outcome.status) {
+    case 'submitted':
+      return { ...outcome, bucket: message(outcome.bucket), key: key(outcome.key), srcFilePath: key(outcome.srcFilePath), dstFilePath: key(outcome.dstFilePath) };
+    case 'failed':
+      return { ...outcome, bucket: message(outcome.bucket), key: key(outcome.key), code: boundText(outcome.code, MAX_OUTCOME_CODE_CHARS), message: message(outcome.message) };
+    case 'duplicate':
+      return { ...outcome, bucket: message(outcome.bucket), key: key(outcome.key), reason: message(outcome.reason) };
+    case 'ignored':
+    case 'rejected':
+      return {
+        ...outcome,
+        ...(outcome.bucket !== undefined ? { bucket: message(outcome.bucket) } : {}),
+        ...(outcome.key !== undefined ? { key: key(outcome.key) } : {}),
+        reason: message(outcome.reason),
+      };
+  }
+}
+
 function summarize(mode: 'stream' | 'batch', outcomes: RecordOutcome[], dryRun: boolean): IngestReport {
   const counts: Record<OutcomeStatus, number> = { submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0 };
   let retryableFailures = 0;
+  let systemFailures = 0;
   for (const outcome of outcomes) {
     counts[outcome.status] += 1;
     if (outcome.status === 'failed' && outcome.retryable) retryableFailures += 1;
+    if (outcome.status === 'failed' && outcome.system) systemFailures += 1;
   }
-  return { mode, outcomes, counts, retryableFailures, dryRun };
+  return { mode, outcomes, counts, retryableFailures, systemFailures, dryRun };
 }
 
 function failed(item: PlannedObject, error: unknown, retryableOverride?: boolean): RecordOutcome {
-  const { code, message, retryable } = describeError(error);
-  return { status: 'failed', bucket: item.record.bucket, key: item.record.key, code, message, retryable: retryableOverride ?? retryable };
+  const { code, message, retryable, system } = describeError(error);
+  return {
+    status: 'failed',
+    bucket: item.record.bucket,
+    key: item.record.key,
+    code,
+    message,
+    // The call's own flag: whether repeating THIS request may succeed. A system failure fails the
+    // invocation through `system` (IngestReport.systemFailures), whatever this flag says; keeping the flag
+    // honest lets the backfill stop at once on a non-retryable system failure instead of retrying it.
+    retryable: retryableOverride ?? retryable,
+    ...(system ? { system: true as const } : {}),
+  };
 }
 
-function describeError(error: unknown): { code: string; message: string; retryable: boolean } {
+/**
+ * Code, bounded message and flags of a failure. The split system failure / record-scoped refusal is
+ * decided by isSystemFailure (shared/nas/classify.ts), nowhere else.
+ */
+export function describeError(error: unknown): { code: string; message: string; retryable: boolean; system: boolean } {
+  const system = isSystemFailure(error);
   if (error instanceof Error && 'retryable' in error && 'code' in error) {
     const e = error as CpfsIngestError;
-    return { code: e.code, message: e.message, retryable: e.retryable };
+    return { code: boundText(String(e.code), MAX_OUTCOME_CODE_CHARS), message: boundText(e.message, MAX_OUTCOME_MESSAGE_CHARS), retryable: e.retryable, system };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'Unexpected', message, retryable: isRetryableError(error) };
+  return { code: 'Unexpected', message: boundText(message, MAX_OUTCOME_MESSAGE_CHARS), retryable: isRetryableError(error), system };
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -329,7 +390,7 @@ async function submitStream(items: PlannedObject[], deps: IngestDeps, invocation
   for (const pass of ['fresh', 'again'] as const) {
     for (const { group, taskId, plan } of ready) {
       const current = deps.state.streamTasks.get(group.groupKey) ?? taskId;
-      outcomes.push(...(await submitSubTasks(group, current, plan[pass], deps, invocation, pass === 'again')));
+      outcomes.push(...(await submitSubTasks(group, current, plan[pass], deps, invocation)));
     }
   }
   return { outcomes, fallBackToBatch };
@@ -477,7 +538,6 @@ async function submitSubTasks(
   order: readonly number[],
   deps: IngestDeps,
   invocation: InvocationContext,
-  presumedSent = false,
 ): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = new Array(group.items.length);
   let taskId = initialTaskId;
@@ -494,7 +554,7 @@ async function submitSubTasks(
         return;
       }
       if (deps.now() >= invocation.deadlineMs) {
-        outcomes[index] = presumedSent ? { ...submittedOutcome(item, 'stream', taskId, undefined, false), earlier: true } : deadlineFailure(item);
+        outcomes[index] = deadlineFailure(item);
         return;
       }
       const usedTaskId = taskId;
@@ -544,10 +604,9 @@ async function submitSubTasks(
           continue;
         }
         if (code !== undefined && STREAM_TASK_GONE_CODES.has(code)) blocked ??= error;
-        // A re-send of what an earlier invocation already sent, cut off by the deadline: reported as sent
-        // (see submissionOrder). Any other failure stays a failure, so FC retries it.
-        const cutByDeadline = error instanceof DeadlineExceededError || (error instanceof TimeoutError && deps.now() >= invocation.deadlineMs);
-        outcomes[index] = presumedSent && cutByDeadline ? { ...submittedOutcome(item, 'stream', usedTaskId, undefined, false), earlier: true } : failed(item, error);
+        // Unconfirmed (whatever an earlier invocation may have sent): a failure, retryable when the error
+        // is, so FC's replay confirms it (see submissionOrder for why a lookup cannot).
+        outcomes[index] = failed(item, error);
         return;
       }
     }
@@ -558,41 +617,61 @@ async function submitSubTasks(
 }
 
 /**
- * The order in which a group's items are submitted: from where an earlier invocation of the same event
- * stopped, then wrapping around to the start.
+ * The order in which a group's items are submitted — an optimisation only; it never decides an outcome.
  *
- * Why: a batch larger than one invocation can submit (about timeout × CPFS_SUBTASK_RATE) is finished by
- * FC's replays. A warm instance skips what it already sent (InstanceState); a replay on a **cold**
- * instance would re-send every earlier item first — harmless thanks to the ClientTokens, but each re-send
- * costs a slot of the 100/s CreateDataFlowSubTask quota, so it would never get further than the first
- * invocation did. Earlier invocations submit in this same order, so what exists is (nearly) a prefix: a
- * binary search with DescribeDataFlowSubTasks (its own quota, a handful of calls) finds where it ends.
- * Items before that point are not skipped, only moved to the end: an item that failed there (a hole in
- * the prefix) is still re-sent when time allows. What the deadline leaves of them is reported as
- * submitted by an earlier invocation (`earlier: true`), not as a retryable failure — otherwise a big batch
- * would be replayed until FC gives up. The cost: a hole that is not re-sent in time is left to the
- * reconcile sweep (functions/reconcile), which imports objects missing from the file system.
- * Only done for groups of more than RESUME_PROBE_MIN_ITEMS items that this instance has not sent yet:
- * a cold first invocation pays one DescribeDataFlowSubTasks call per such group to find nothing.
+ * Why an order at all: a batch larger than one invocation can submit (about timeout × CPFS_SUBTASK_RATE)
+ * is finished by FC's replays. A warm instance skips what it already sent (InstanceState, keyed by the
+ * version-exact ClientToken); a replay on a **cold** instance has no such memory. Sending in payload order
+ * every time would spend each cold window on the same first items, so: items that (by a probe) probably
+ * have no sub-task yet go first ("fresh"), the others ("again") after them, starting at a random place so
+ * that successive replays reach different parts of them — holes left by failed calls get reached; no
+ * livelock on the same prefix.
+ *
+ * Why the probe cannot count as confirmation (issue 13, point 1): DescribeDataFlowSubTasks names a
+ * sub-task by task and paths; it echoes neither the ClientToken, nor `Condition.Size`, nor the eTag.
+ * `FileDetail` (Size, ModifyTime, Checksum) appears only once the sub-task ran and describes whatever the
+ * source held then — a same-size rewrite is indistinguishable. So an entry found for the path may be an
+ * older version's sub-task (docs/platform.md §1). Only a create answer (or this instance's memory of one,
+ * for the same ClientToken, which includes size and eTag) confirms an object version; everything the
+ * deadline leaves unconfirmed is a retryable failure.
+ *
+ * The probe: a galloping then binary search for the frontier of what earlier invocations (which used the
+ * same order) sent. A missing item is only taken as the frontier when its next {@link HOLE_TOLERANCE}
+ * neighbours are missing too, so an isolated hole (a call that failed while later ones succeeded) does
+ * not pin every replay to the same place. Only for groups of more than RESUME_PROBE_MIN_ITEMS items that
+ * this instance has not sent yet: a cold first invocation pays a handful of DescribeDataFlowSubTasks calls.
  */
 interface SubmissionOrder {
-  /** Indexes into the group's items that no earlier invocation sent (as far as the probe can tell). */
+  /** Indexes into the group's items that probably no earlier invocation sent. */
   readonly fresh: number[];
-  /** Indexes an earlier invocation already sent: re-sent after every group's fresh items. */
+  /** Indexes an earlier invocation probably sent: sent after every group's fresh items, still confirmed one by one. */
   readonly again: number[];
 }
 
-async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<SubmissionOrder> {
+/** Missing neighbours that make a missing item the frontier rather than a hole (see submissionOrder). */
+const HOLE_TOLERANCE = 2;
+/** Share of the remaining window the resume probe may use (see submissionOrder). */
+const PROBE_WINDOW_SHARE = 0.2;
+
+export async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: IngestDeps, invocation: InvocationContext): Promise<SubmissionOrder> {
   const count = group.items.length;
   const identity = Array.from({ length: count }, (_, index) => index);
   // Small groups go out in a few waves of `maxConcurrency` calls: nothing to gain from looking first.
   const small = count <= RESUME_PROBE_MIN_ITEMS;
-  const first = group.items[0];
-  if (small || deps.config.dryRun || first === undefined || deps.state.submittedSubTask(subTaskClientTokenFor(first, taskId)) !== undefined) {
+  // A warm instance confirms what it remembers without a call: nothing to gain from looking either.
+  const remembered = () => group.items.some((item) => deps.state.submittedSubTask(subTaskClientTokenFor(item, taskId)) !== undefined);
+  if (small || deps.config.dryRun || remembered()) {
     return { fresh: identity, again: [] };
   }
+  // The probe only orders; it must not eat the window it orders (under dropped connections every look
+  // costs retries and backoff): it gets PROBE_WINDOW_SHARE of what is left, then stops where it got.
+  const probeDeadlineMs = deps.now() + Math.max(0, invocation.deadlineMs - deps.now()) * PROBE_WINDOW_SHARE;
   const exists = async (index: number): Promise<boolean> => {
     const item = group.items[index] as PlannedObject;
+    // Unknown counts as reached. Overestimating the frontier only moves unsent items into the rotated
+    // second pass (still sent this window or the next); underestimating it would re-send the same
+    // prefix first on every replay under lasting faults — the livelock of issue 13, case 2.
+    if (deps.now() >= probeDeadlineMs) return true;
     try {
       const page = await deps.api.describeDataFlowSubTasks(
         {
@@ -603,35 +682,45 @@ async function submissionOrder(group: StreamTaskGroup, taskId: string, deps: Ing
           ],
           MaxResults: 20,
         },
-        { deadlineMs: invocation.deadlineMs },
+        { deadlineMs: probeDeadlineMs },
       );
       return (page.DataFlowSubTask?.DataFlowSubTask ?? []).some(
         (sub) => sub.DataFlowTaskId === taskId && sub.SrcFilePath === item.srcFilePath && sub.DstFilePath === item.dstFilePath,
       );
     } catch {
-      return false; // unknown: start earlier, which only costs re-sends
+      return true; // unknown: see above
     }
   };
-  if (!(await exists(0))) return { fresh: identity, again: [] };
-  // Galloping then binary search for the first missing item. Invariant: exists(low); high === count, or
-  // !exists(high). The last item is probed too before the group counts as complete.
+  /** Sent by an earlier invocation, or a hole with a sent neighbour within HOLE_TOLERANCE. */
+  const reached = async (index: number): Promise<boolean> => {
+    if (await exists(index)) return true;
+    const neighbours: number[] = [];
+    for (let probe = index + 1; probe <= Math.min(count - 1, index + HOLE_TOLERANCE); probe += 1) neighbours.push(probe);
+    return (await Promise.all(neighbours.map(exists))).some(Boolean);
+  };
+  if (!(await reached(0))) return { fresh: identity, again: [] };
+  // Galloping then binary search for the first item not reached. Invariant: reached(low); high === count,
+  // or !reached(high).
   let low = 0;
   let high = Math.min(1, count - 1);
   while (high > low) {
-    if (!(await exists(high))) break;
+    if (!(await reached(high))) break;
     low = high;
     high = Math.min(count - 1, high * 2);
   }
   if (high === low) high = count;
   while (high < count && high - low > 1) {
     const middle = low + Math.floor((high - low) / 2);
-    if (await exists(middle)) low = middle;
+    if (await reached(middle)) low = middle;
     else high = middle;
   }
-  // Submissions run `maxConcurrency` at a time, so the prefix may end ragged: resume that far before.
+  // Submissions run `maxConcurrency` at a time, so the frontier may be ragged: start that far before it.
   const start = high >= count ? count : Math.max(0, high - deps.config.maxConcurrency);
-  deps.logger.info('stream.resume', { taskId, items: count, resumeAt: start });
-  return { fresh: identity.slice(start), again: identity.slice(0, start) };
+  const again = identity.slice(0, start);
+  // A random rotation: successive cold replays re-send (and so confirm, or fill) different parts first.
+  const offset = again.length === 0 ? 0 : Math.floor((deps.random ?? Math.random)() * again.length) % again.length;
+  deps.logger.info('stream.resume', { taskId, items: count, resumeAt: start, againFrom: offset });
+  return { fresh: identity.slice(start), again: [...again.slice(offset), ...again.slice(0, offset)] };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -68,6 +68,18 @@ export interface MalformedEntry {
   readonly path: string;
   /** Which rule it broke; never echoes object content. */
   readonly reason: string;
+  /**
+   * The record's key (decoded when it could be, else as delivered) and bucket, when the element had
+   * readable ones although another field broke a rule (`eTag: null`, `size: -1`): the outcome names them.
+   */
+  readonly key?: string;
+  readonly bucket?: string;
+}
+
+/** An envelope that held a list of events with nothing in it (`data: []`, an MNS body `[]`, `events: []`). */
+export interface EmptyBatch {
+  /** Where in the payload the empty list was. */
+  readonly path: string;
 }
 
 export interface ParsedEvents {
@@ -76,6 +88,8 @@ export interface ParsedEvents {
   readonly ignored: readonly IgnoredEvent[];
   readonly duplicates: readonly DuplicateEvent[];
   readonly malformed: readonly MalformedEntry[];
+  /** Empty lists of events: reported, never silence (an invocation always accounts for what it got). */
+  readonly empty: readonly EmptyBatch[];
 }
 
 /**
@@ -103,6 +117,7 @@ export function parseEvents(payload: Buffer | string | unknown, options: ParseEv
     ignored: parser.ignored,
     duplicates: parser.duplicates,
     malformed: parser.malformed,
+    empty: parser.empty,
   };
 }
 
@@ -147,6 +162,7 @@ class PayloadParser {
   readonly ignored: IgnoredEvent[] = [];
   readonly duplicates: DuplicateEvent[] = [];
   readonly malformed: MalformedEntry[] = [];
+  readonly empty: EmptyBatch[] = [];
   private readonly seen = new Set<string>();
 
   constructor(private readonly keyEncoding: KeyEncoding) {}
@@ -161,6 +177,7 @@ class PayloadParser {
     } else if (typeof value === 'string') {
       this.visitText(value, ctx);
     } else if (Array.isArray(value)) {
+      if (value.length === 0) this.empty.push({ path: ctx.path });
       value.forEach((item, i) => this.visit(item, { ...ctx, path: `${ctx.path}[${i}]`, depth: ctx.depth + 1 }));
     } else if (isObject(value)) {
       this.visitObject(value, ctx);
@@ -215,6 +232,7 @@ class PayloadParser {
       // Native OSS envelope; its elements are events, not further envelopes.
       const events = value['events'];
       if (!Array.isArray(events)) this.fail(`${ctx.path}.events`, 'must be an array');
+      else if (events.length === 0) this.empty.push({ path: `${ctx.path}.events` });
       else events.forEach((element, i) => this.acceptElement(element, `${ctx.path}.events[${i}]`, ctx.defaults));
     } else if (isCloudEvent(value)) {
       const data = value['data'];
@@ -265,7 +283,7 @@ class PayloadParser {
     const parsed = ElementOss.safeParse(oss);
     if (!parsed.success) {
       const reasons = parsed.error.issues.map((issue) => `oss.${issue.path.join('.')} ${issue.message}`);
-      this.fail(path, [...new Set(reasons)].join('; '));
+      this.fail(path, [...new Set(reasons)].join('; '), this.readableIdentity(oss));
       return;
     }
     let key: string;
@@ -315,8 +333,29 @@ class PayloadParser {
     this.ignored.push({ reason, eventName, ...(key !== undefined && { key }), path });
   }
 
-  private fail(path: string, reason: string): void {
-    this.malformed.push({ path, reason });
+  private fail(path: string, reason: string, identity: { key?: string; bucket?: string } = {}): void {
+    this.malformed.push({ path, reason, ...identity });
+  }
+
+  /** Key and bucket of an element that broke another rule, when they are readable strings. */
+  private readableIdentity(oss: unknown): { key?: string; bucket?: string } {
+    if (!isObject(oss)) return {};
+    const object = oss['object'];
+    const bucketObject = oss['bucket'];
+    const rawKey = isObject(object) ? object['key'] : undefined;
+    const rawBucket = isObject(bucketObject) ? bucketObject['name'] : undefined;
+    let key: string | undefined;
+    if (typeof rawKey === 'string' && rawKey !== '') {
+      try {
+        key = decodeObjectKey(rawKey, this.keyEncoding);
+      } catch {
+        key = rawKey;
+      }
+    }
+    return {
+      ...(key !== undefined && { key }),
+      ...(typeof rawBucket === 'string' && rawBucket !== '' && { bucket: rawBucket }),
+    };
   }
 }
 

@@ -43,20 +43,66 @@ export function decodeXmlEntities(text: string): string {
   });
 }
 
-// `<Message>` but not `<MessageId>`, `<MessageMD5>`, `<MessageTag>`.
-const XML_MESSAGE = /<Message(?:\s[^>]*)?>([\s\S]*?)<\/Message\s*>/;
-const CDATA = /^\s*<!\[CDATA\[([\s\S]*)\]\]>\s*$/;
+const CDATA_OPEN = '<![CDATA[';
+const CDATA_CLOSE = ']]>';
+const OPEN_TAG = '<Message';
+const CLOSE_TAG = '</Message';
+
+/** XML white space (S production): space, tab, CR, LF. */
+function isXmlSpace(char: string | undefined): boolean {
+  return char === ' ' || char === '\t' || char === '\n' || char === '\r';
+}
 
 /**
  * Extracts the text of the `<Message>` element of an MNS topic notification in XML format
  * (`<Notification><TopicOwner/>…<Message>…</Message>…</Notification>`). Deliberately minimal: the
  * envelope is flat and documented, so a full XML parser (and a dependency) would add nothing.
- * @returns the unescaped message text, or `undefined` if there is no `<Message>` element.
+ *
+ * Linear time by construction (issue 13, point 4): a forward scan with `indexOf`, no regular expression.
+ * The former `/<Message(?:\s[^>]*)?>([\s\S]*?)<\/Message\s*>/` restarted its lazy scan at every
+ * `<Message` of an unclosed payload — quadratic (1.7 MB took minutes). Here every position is passed at
+ * most a constant number of times: once the first complete opening tag is found, the closing tag is
+ * searched once from there; if the text has none after the first opening tag, no later one can have one.
+ * `<MessageId>`, `<MessageMD5>`, `<MessageTag>` are not `<Message>`.
+ * @returns the unescaped message text, or `undefined` if there is no complete `<Message>` element.
  */
 export function extractXmlMessage(xml: string): string | undefined {
-  const match = XML_MESSAGE.exec(xml);
-  if (!match) return undefined;
-  const inner = match[1] ?? '';
-  const cdata = CDATA.exec(inner);
-  return cdata ? (cdata[1] ?? '') : decodeXmlEntities(inner);
+  // The opening tag: `<Message>` or `<Message` + white space + attributes + `>`.
+  let bodyStart = -1;
+  for (let at = xml.indexOf(OPEN_TAG); at !== -1; at = xml.indexOf(OPEN_TAG, at + 1)) {
+    const next = xml[at + OPEN_TAG.length];
+    if (next === '>') {
+      bodyStart = at + OPEN_TAG.length + 1;
+      break;
+    }
+    if (isXmlSpace(next)) {
+      const end = xml.indexOf('>', at + OPEN_TAG.length);
+      // No `>` after this one: no later opening tag can be complete either.
+      if (end === -1) return undefined;
+      bodyStart = end + 1;
+      break;
+    }
+  }
+  if (bodyStart === -1) return undefined;
+  // The closing tag: `</Message` + optional white space + `>`.
+  let bodyEnd = -1;
+  for (let at = xml.indexOf(CLOSE_TAG, bodyStart); at !== -1; at = xml.indexOf(CLOSE_TAG, at + 1)) {
+    let after = at + CLOSE_TAG.length;
+    while (isXmlSpace(xml[after])) after += 1;
+    if (xml[after] === '>') {
+      bodyEnd = at;
+      break;
+    }
+  }
+  if (bodyEnd === -1) return undefined;
+  const inner = xml.slice(bodyStart, bodyEnd);
+  const cdata = unwrapCdata(inner);
+  return cdata ?? decodeXmlEntities(inner);
+}
+
+/** The content of `inner` when it is one CDATA section (white space around allowed), else `undefined`. */
+function unwrapCdata(inner: string): string | undefined {
+  const trimmed = inner.trim();
+  if (!trimmed.startsWith(CDATA_OPEN) || !trimmed.endsWith(CDATA_CLOSE) || trimmed.length < CDATA_OPEN.length + CDATA_CLOSE.length) return undefined;
+  return trimmed.slice(CDATA_OPEN.length, trimmed.length - CDATA_CLOSE.length);
 }

@@ -212,3 +212,84 @@ export function toClientError(error: unknown): Error {
 export function isRetryableError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// System failures versus record-scoped refusals (issue 13, point 2) — THE one place that splits them.
+//
+// A **system failure** says nothing about the record being submitted: the same call for any other record
+// would fail the same way (our credentials, signature, permissions, endpoint, TLS, the data flow or file
+// system itself). The invocation must FAIL for those — the handler throws — so that FC retries the event
+// and, when its retries run out, delivers it to the failure destination instead of the event being
+// reported "done" with every record failed. A **record-scoped refusal** (an illegal character, a path or
+// size rule, a client-side ValidationError) concerns one record only: it is reported in that record's
+// outcome and the rest of the batch goes on.
+// Codes the docs do not list (e.g. `InvalidSecurityToken.MismatchWithAccessKey`, `IncompleteSignature`,
+// `InvalidTimeStamp.*`) are recognised by their documented family prefix; that a gateway uses exactly these
+// spellings is UNVERIFIED (docs/platform.md §1 lists only the common codes), which is why whole families
+// count. Unknown NAS codes stay record-scoped: a wrongly thrown invocation costs FC replays, but every
+// listed system failure would otherwise lose events silently.
+// ---------------------------------------------------------------------------------------------------
+
+/** Exact codes that are system failures (credentials, permissions, configuration, the data flow). */
+export const SYSTEM_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingFileSystemId',
+  'MissingDataFlowId',
+  'InvalidFilesystemVersion.NotSupport',
+  'OperationDenied.DataFlowNotSupported',
+  'InvalidTaskAction.NotSupported',
+  'InvalidTaskAction.PermissionDenied',
+  'InvalidDataType.NotSupported',
+  // Our own codes: credentials missing (the provider throws ConfigError), an answer that is not the
+  // NAS API's (a wrong endpoint), no live streaming task.
+  'ConfigError',
+  'ResponseShape',
+]);
+
+/** Code families that are system failures: `InvalidAccessKeyId.NotFound`, `Forbidden.RAM`, `InvalidDataFlow.NotFound`, … */
+export const SYSTEM_FAILURE_CODE_PREFIXES: readonly string[] = [
+  'InvalidAccessKeyId',
+  'InvalidSecurityToken',
+  'InvalidTimeStamp',
+  'Forbidden',
+  'InvalidDataFlow.',
+  'InvalidFileSystem',
+  'InvalidFilesystem',
+];
+
+/** Node error codes of TLS / DNS / endpoint problems (the cause of a NetworkError, or passed through as is). */
+export const SYSTEM_FAILURE_NODE_CODE_PREFIXES: readonly string[] = [
+  'CERT_', 'ERR_TLS_', 'ERR_SSL_', 'UNABLE_TO_', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'EPROTO', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'HOSTNAME_MISMATCH',
+];
+
+function codeProperty(value: unknown): string | undefined {
+  return stringProperty(value, 'code');
+}
+
+/**
+ * Whether `error` is a system failure (see the block comment above): the invocation must fail so FC
+ * retries it and then delivers it to the failure destination. Looks at the error's `code`, and at the
+ * codes of its `cause` chain (a NetworkError wrapping ENOTFOUND, a TLS error) — at most 4 levels.
+ */
+export function isSystemFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    const code = codeProperty(current);
+    if (code !== undefined && isSystemFailureCode(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The code-level half of {@link isSystemFailure}. */
+export function isSystemFailureCode(code: string): boolean {
+  if (SYSTEM_FAILURE_CODES.has(code)) return true;
+  if (SYSTEM_FAILURE_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
+  if (SYSTEM_FAILURE_NODE_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
+  // An error answer without a NAS code (a proxy page, a wrong path on the endpoint) — except the
+  // request-size statuses, which one oversized request earns on its own.
+  const http = /^HTTP(4\d\d)$/.exec(code);
+  return http !== null && http[1] !== '413' && http[1] !== '414' && http[1] !== '408' && http[1] !== '429';
+}

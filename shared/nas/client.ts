@@ -190,7 +190,13 @@ export function createNasClient(options: NasClientOptions): NasClient {
       const url = new URL(baseUrl);
       const query = canonicalizeQuery(placed.query);
       url.search = query ? `?${query}` : '';
-      const remainingMs = call.deadlineMs === undefined ? timeoutMs : Math.max(1, call.deadlineMs - startedMs);
+      // Measured right before sending (credentials and the limiter may have awaited since startedMs):
+      // no attempt starts at or past the deadline, and none may outlive it (issue 13, point 6).
+      const sendAtMs = now();
+      if (call.deadlineMs !== undefined && sendAtMs >= call.deadlineMs) {
+        throw new DeadlineExceededError('the deadline passed before the request could be sent');
+      }
+      const remainingMs = call.deadlineMs === undefined ? timeoutMs : call.deadlineMs - sendAtMs;
       const response = await send({
         url,
         method: 'POST',

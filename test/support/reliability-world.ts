@@ -101,6 +101,10 @@ export interface FcReplayOptions {
   readonly clientOptions?: Partial<NasClientOptions>;
   /** A warm instance to start on (from an earlier run's `runtime`); default a new one. */
   readonly runtime?: Runtime;
+  /** The event to deliver (default the world's `event`; e.g. the one {@link IngestWorld.rewrite} returned). */
+  readonly event?: Buffer;
+  /** Checked after each failed invocation: true ends the run there (as if FC had stopped retrying). */
+  readonly stopWhen?: () => boolean;
 }
 
 export interface FcRun {
@@ -155,6 +159,14 @@ export interface IngestWorld {
   afterRequests(operation: string, count: number, action: (entry: RequestLogEntry) => void): void;
   /** Removes a streaming task the way `emulator.removeTask` does, remembering its sub-tasks. */
   removeTask(taskId: string): void;
+  /**
+   * Overwrites every valid object with new content of a new size (a new version: new size, new eTag) and
+   * returns the event announcing the new versions (rejects included). `objects` then holds the new
+   * versions, so the verdict's byte check is against them.
+   */
+  rewrite(): Buffer;
+  /** Per object, the sub-tasks the emulator holds for its CURRENT version (Condition.Size = its size). */
+  subTasksOfCurrentVersion(): Map<string, string[]>;
   /** Settles the emulator and checks every object (see Verdict). */
   verdict(lastReport?: IngestReport): Verdict;
   cleanup(): Promise<void>;
@@ -236,6 +248,13 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
   rejects.forEach((reject, index) => {
     elements.splice(index * 37 + 5, 0, objectCreatedEvent({ key: reject.key, size: 10, bucket: WORLD_IDS.bucket }));
   });
+  const withRejects = (valid: OssEventElement[]): OssEventElement[] => {
+    const all = [...valid];
+    rejects.forEach((reject, index) => {
+      all.splice(index * 37 + 5, 0, objectCreatedEvent({ key: reject.key, size: 10, bucket: WORLD_IDS.bucket }));
+    });
+    return all;
+  };
   const event = toPayload(mnsBatch(elements, { base64Layers: 1 }));
 
   const env: Record<string, string> = {
@@ -300,14 +319,38 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
           }
         }
         await replay.beforeInvocation?.(n);
-        const report = await runIngestInvocation(runtime as Runtime, event, ctx);
+        const report = await runIngestInvocation(runtime as Runtime, replay.event ?? event, ctx);
         reports.push(report);
         if (process.env.RELIABILITY_TRACE) console.log(`invocation ${n} (${fresh ? "cold" : "warm"}): ${JSON.stringify(report.counts)} retryable=${report.retryableFailures} t=${Date.now()}`);
         // The handler returns when nothing failed retryably, else throws and FC invokes again.
-        if (report.retryableFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
+        if (report.retryableFailures === 0 && report.systemFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
         if (replay.settleBetween ?? true) emulator.settle();
+        if (replay.stopWhen?.()) break;
       }
       return { reports, succeeded: false, runtime: runtime as Runtime };
+    },
+
+    rewrite() {
+      const fresh: OssEventElement[] = [];
+      objects.forEach((object, i) => {
+        // A new version of a different size: Condition.Size tells the versions apart in the emulator.
+        const content = Buffer.concat([object.content, Buffer.from(`|v${object.content.length % 97}|rewritten`, 'utf8')]);
+        writeFileSync(path.join(bucketDir, ...object.key.split('/')), content);
+        objects[i] = { ...object, content };
+        fresh.push(objectCreatedEvent({ key: object.key, size: content.length, bucket: WORLD_IDS.bucket }));
+      });
+      return toPayload(mnsBatch(withRejects(fresh), { base64Layers: 1 }));
+    },
+
+    subTasksOfCurrentVersion() {
+      const byKey = new Map<string, string[]>();
+      for (const object of objects) byKey.set(object.key, []);
+      const bySrc = new Map(objects.map((o) => [`${o.srcFilePath}\u0000${o.dstFilePath}`, o]));
+      for (const sub of emulator.state.subTasks.values()) {
+        const object = bySrc.get(`${sub.srcFilePath}\u0000${sub.dstFilePath}`);
+        if (object !== undefined && sub.conditionSize === object.content.length) byKey.get(object.key)?.push(sub.id);
+      }
+      return byKey;
     },
 
     afterRequests(operation, count, action) {

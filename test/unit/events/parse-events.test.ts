@@ -27,7 +27,7 @@ describe('parseEvents — fixtures of every documented envelope', () => {
         bucket: 'training-data', key: 'source/a.png', size: 122539, eTag: '688A7BF4F233DC9C88A80BF985AB1234',
         eventName: 'ObjectCreated:PutObject', eventTime: '2022-08-13T06:45:43.000Z', region: 'cn-hangzhou',
       }],
-      ignored: [], duplicates: [], malformed: [],
+      ignored: [], duplicates: [], malformed: [], empty: [],
     });
   });
 
@@ -94,6 +94,7 @@ describe('parseEvents — fixtures of every documented envelope', () => {
       ignored: [{ reason: 'object-removed', eventName: 'ObjectRemoved:DeleteObject', key: 'source/old.png', path: '$.events[0]' }],
       duplicates: [],
       malformed: [],
+      empty: [],
     });
   });
 
@@ -108,7 +109,7 @@ describe('parseEvents — fixtures of every documented envelope', () => {
     expect(parsed.records.map((r) => r.key)).toEqual(['landing/run-18/ok.bin']);
     expect(parsed.malformed).toEqual([
       { path: '$[1].data.messageBody', reason: 'is neither JSON, an MNS XML envelope, nor base64 of them' },
-      { path: '$[2].data.messageBody(base64)(json).events[0]', reason: 'oss.bucket.name must be a non-empty string' },
+      { path: '$[2].data.messageBody(base64)(json).events[0]', reason: 'oss.bucket.name must be a non-empty string', key: expect.any(String) },
       { path: '$[3].data.messageBody', reason: 'is not valid JSON' },
       { path: '$[4]', reason: expect.stringContaining('is not an OSS notification') },
     ]);
@@ -312,17 +313,29 @@ describe('parseEvents — bad input never throws', () => {
   });
 
   it.each([
-    ['size is negative', { size: -1 }, 'oss.object.size must be a non-negative integer'],
-    ['size is fractional', { size: 1.5 }, 'oss.object.size must be a non-negative integer'],
-    ['key is empty', { key: '' }, 'oss.object.key must be a non-empty string'],
-    ['key is a number', { key: 7 }, 'oss.object.key must be a non-empty string'],
-    ['eTag is a number', { eTag: 7 }, 'oss.object.eTag must be a string'],
-  ])('an element whose %s is malformed; its neighbour is kept', (_name, patch, reason) => {
+    ['size is negative', { size: -1 }, 'oss.object.size must be a non-negative integer', 'bad'],
+    ['size is fractional', { size: 1.5 }, 'oss.object.size must be a non-negative integer', 'bad'],
+    ['eTag is null', { eTag: null }, 'oss.object.eTag must be a string', 'bad'],
+    ['key is empty', { key: '' }, 'oss.object.key must be a non-empty string', undefined],
+    ['key is a number', { key: 7 }, 'oss.object.key must be a non-empty string', undefined],
+    ['eTag is a number', { eTag: 7 }, 'oss.object.eTag must be a string', 'bad'],
+  ])('an element whose %s is malformed, with its key when readable; its neighbour is kept', (_name, patch, reason, key) => {
     const bad = objectCreatedEvent({ key: 'bad' });
     const element = { ...bad, oss: { ...bad.oss, object: { ...bad.oss.object, ...patch } } };
     const parsed = parseEvents(nativeEnvelope([element, objectCreatedEvent({ key: 'good' })]), raw);
     expect(parsed.records.map((r) => r.key)).toEqual(['good']);
-    expect(parsed.malformed).toEqual([{ path: '$.events[0]', reason }]);
+    expect(parsed.malformed).toEqual([{ path: '$.events[0]', reason, ...(key !== undefined ? { key, bucket: bad.oss.bucket.name } : { bucket: bad.oss.bucket.name }) }]);
+  });
+
+  it.each([
+    ['a CloudEvent with data: []', { specversion: '1.0', source: 'acs:oss', type: 'oss:ObjectCreated:PutObject', data: [] }, '$.data'],
+    ['an MNS message whose body is []', { specversion: '1.0', source: 'acs:mns', type: 'mns:Queue:SendMessage', data: { messageBody: '[]' } }, '$.data.messageBody'],
+    ['a native envelope with events: []', { events: [] }, '$.events'],
+    ['an empty batch', [], '$'],
+  ])('%s is reported as an empty batch, not silence', (_name, payload, path) => {
+    const parsed = parseEvents(payload, raw);
+    expect(parsed).toMatchObject({ records: [], malformed: [], ignored: [] });
+    expect(parsed.empty).toEqual([{ path: expect.stringContaining(path) }]);
   });
 
   it('accepts a size written as a digit string', () => {

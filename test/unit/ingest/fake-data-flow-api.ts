@@ -9,6 +9,7 @@ import type {
   CreateDataFlowSubTaskParams,
   CreateDataFlowTaskParams,
   DataFlowApi,
+  DescribeDataFlowSubTasksParams,
   DescribeDataFlowTasksParams,
   OperationName,
 } from '../../../shared/nas/types.js';
@@ -173,8 +174,16 @@ export class FakeDataFlowApi implements DataFlowApi {
     return { RequestId: 'fake', TaskInfo: { Task } };
   }
 
-  async describeDataFlowSubTasks(): Promise<never> {
-    throw new Error('not used by ingest');
+  /** Filters DataFlowTaskIds (exact here) and SrcFilePath; one page. Like the service, echoes no ClientToken or Condition. */
+  async describeDataFlowSubTasks(params: DescribeDataFlowSubTasksParams, _options?: CallOptions) {
+    this.enter('DescribeDataFlowSubTasks', params);
+    const filter = (key: string) => params.Filters?.find((f) => f.Key === key)?.Value;
+    const taskId = filter('DataFlowTaskIds');
+    const src = filter('SrcFilePath');
+    const DataFlowSubTask = [...this.subTasks.values()]
+      .filter((s) => (taskId === undefined || s.DataFlowTaskId === taskId) && (src === undefined || s.SrcFilePath === src))
+      .map((s) => ({ DataFlowSubTaskId: s.DataFlowSubTaskId, DataFlowTaskId: s.DataFlowTaskId, SrcFilePath: s.SrcFilePath, DstFilePath: s.DstFilePath, Status: 'COMPLETE' }));
+    return { RequestId: 'fake', DataFlowSubTask: { DataFlowSubTask } };
   }
 
   async describeDataFlows(): Promise<never> {

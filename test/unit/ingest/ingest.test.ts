@@ -102,7 +102,8 @@ describe('ingest — one outcome per record', () => {
     expect(outcomes.get('in/keep/../escape.bin')).toMatchObject({ status: 'rejected', kind: 'invalid-path' });
     expect((outcomes.get('in/keep/../escape.bin') as { reason: string }).reason).toMatch(/contains a "\.\." name/);
     const long = [...outcomes.values()].find((o) => o.key?.startsWith('in/keep/nnn'));
-    expect(long?.key).toHaveLength(1100);
+    // Longer than any legal key: echoed bounded (shared/text-bound.ts) — prefix, length and hash.
+    expect(long?.key).toMatch(/^in\/keep\/[n/]{1016}…\[1100 chars, sha256:[0-9a-f]{16}\]$/);
     expect(long).toMatchObject({ status: 'rejected', kind: 'invalid-path' });
     expect((long as { reason: string }).reason).toMatch(/longer than 1023 characters/);
     expect(outcomes.get('in/keep/gone.bin')).toMatchObject({ status: 'ignored' });
@@ -315,11 +316,14 @@ describe('ingest — stream mode', () => {
     expect(api.count('DescribeDataFlowTasks')).toBe(2);
   });
 
-  it('does not fall back in stream mode: the records fail permanently', async () => {
+  it('does not fall back in stream mode: the records fail as a system failure', async () => {
     const { deps, api } = harness({ env: { CPFS_IMPORT_MODE: 'stream' } });
     api.fail((op) => (op === 'CreateDataFlowTask' ? nasError('InvalidFilesystemVersion.NotSupport', false, 400, 'CreateDataFlowTask') : undefined));
     const report = await ingest(payload(events('in/keep/1.bin')), deps, invocation);
-    expect(report.outcomes).toEqual([expect.objectContaining({ status: 'failed', code: 'InvalidFilesystemVersion.NotSupport', retryable: false })]);
+    // Not this record's fault: a system failure, so the handler throws and FC delivers the event to the
+    // failure destination rather than reporting success (issue 13, point 2).
+    expect(report.outcomes).toEqual([expect.objectContaining({ status: 'failed', code: 'InvalidFilesystemVersion.NotSupport', retryable: false, system: true })]);
+    expect(report.systemFailures).toBe(1);
     expect(api.importTasks()).toHaveLength(0);
   });
 });

@@ -82,7 +82,7 @@ describe('summaryOf (the handler return value)', () => {
     const { summaryOf, MAX_RETURNED_OUTCOMES } = await import('../../../shared/handler-result.js');
     const submitted = (i: number) => ({ status: 'submitted' as const, bucket: 'b', key: `k${i}`, mode: 'stream' as const, conflictPolicy: 'KEEP_LATEST' as const, srcFilePath: `/k${i}`, dstFilePath: `/k${i}` });
     const rejected = { status: 'rejected' as const, bucket: 'b', key: 'bad', kind: 'invalid-path', reason: 'r' };
-    const report = (outcomes: Parameters<typeof summaryOf>[0]['outcomes']) => ({ mode: 'stream' as const, outcomes, counts: { submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0 }, retryableFailures: 0, dryRun: false });
+    const report = (outcomes: Parameters<typeof summaryOf>[0]['outcomes']) => ({ mode: 'stream' as const, outcomes, counts: { submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0 }, retryableFailures: 0, systemFailures: 0, dryRun: false });
     const small = summaryOf(report([submitted(1), rejected]));
     expect(small.outcomes).toHaveLength(2);
     expect(small.outcomesTruncated).toBeUndefined();
