@@ -20,7 +20,7 @@
  * the documented 100 sub-tasks/s quota, that is the normal path for batches larger than ~timeout × 90.
  */
 import type { Config } from './config/load-config.js';
-import { CpfsIngestError, DeadlineExceededError, NasApiError, TimeoutError, ValidationError } from './errors.js';
+import { CpfsIngestError, DeadlineExceededError, NasApiError, ValidationError } from './errors.js';
 import { parseEvents, type ParsedEvents } from './events/parse-events.js';
 import type { ObjectCreated } from './events/types.js';
 import type { Logger } from './log.js';
