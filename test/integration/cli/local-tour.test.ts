@@ -1,33 +1,51 @@
 /**
- * The local tour, verbatim: `npm run emulator -- --write-env FILE` in one "shell", then in another
- * `. FILE` and the cpfs-ingest commands (the built bin through npx), each exiting 0 — doctor (including its
- * oss-listing check), backfill, reconcile (its state through the emulator's S3 endpoint) and status.
+ * The README's local tour, read from README.md itself and run verbatim: the first shell's `npm run emulator …`
+ * line, then every line of the second shell's block, in order, in one bash session each (as a reader pasting
+ * them would), each exiting 0, from the checkout's root. Two things are swapped: the env file's path for a scratch
+ * one (parallel runs never share it) and the bucket directory for a scratch copy of examples/bucket (the tour
+ * writes state objects there). If the README's tour changes, this test runs the new one.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, REPO_ROOT } from './harness.js';
 
-/** The commands a reader pastes into the second shell, in order. */
-export const LOCAL_TOUR = [
-  'npx cpfs-ingest doctor',
-  'npx cpfs-ingest backfill --prefix incoming/',
-  'npx cpfs-ingest reconcile',
-  'npx cpfs-ingest status',
-] as const;
+/** The two `sh` blocks of the README's "A local tour" section: [first shell, second shell]. */
+export function readmeTour(readme: string): { emulator: string; commands: string[] } {
+  const section = readme.split(/^## /m).find((s) => s.startsWith('A local tour'));
+  if (section === undefined) throw new Error('README.md has no "## A local tour" section');
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').split('\n').map(stripComment).filter((l) => l !== ''));
+  const [first, second] = blocks;
+  if (first?.length !== 1 || second === undefined || second.length < 2) throw new Error('the tour needs one emulator line and a block of commands');
+  return { emulator: first[0] as string, commands: second };
+}
+
+function stripComment(line: string): string {
+  const at = line.indexOf('  #');
+  return (at >= 0 ? line.slice(0, at) : line).trim();
+}
+
+const TOUR_ENV_FILE = '/tmp/cpfs-emulator.env';
 
 let scratch: string;
 let envFile: string;
 let emulator: ReturnType<typeof spawn>;
+let tour: ReturnType<typeof readmeTour>;
 
 beforeAll(async () => {
   assertBuilt();
+  tour = readmeTour(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
   scratch = mkdtempSync(path.join(tmpdir(), 'local-tour-'));
   envFile = path.join(scratch, 'emulator.env');
+  // The tour writes state objects under the bucket directory: give it a copy of examples/bucket, not the checkout's.
+  cpSync(path.join(REPO_ROOT, 'examples', 'bucket'), path.join(scratch, 'bucket'), { recursive: true });
+  const emulatorLine = tour.emulator.replaceAll(TOUR_ENV_FILE, envFile).replace('--bucket-dir examples/bucket', `--bucket-dir ${path.join(scratch, 'bucket')}`);
+  expect(emulatorLine).toContain(path.join(scratch, 'bucket'));
+  expect(emulatorLine).toContain(envFile);
   // Its own process group, so that npm, its shell and the emulator stop together.
-  emulator = spawn('npm', ['run', 'emulator', '--', '--write-env', envFile], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  emulator = spawn('bash', ['-c', `exec ${emulatorLine}`], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   emulator.stdout?.resume();
   emulator.stderr?.resume();
   // Wait for the file (written once listening); the hook timeout bounds this.
@@ -35,16 +53,17 @@ beforeAll(async () => {
     if (emulator.exitCode !== null) throw new Error(`emulator exited with ${emulator.exitCode}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-});
+}, 60_000);
 afterAll(() => {
   if (emulator?.pid !== undefined && emulator.exitCode === null) process.kill(-emulator.pid, 'SIGTERM');
-  rmSync(scratch, { recursive: true, force: true });
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
 
-function shell(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `lines` in one bash at the checkout's root, in a clean environment: only what the lines export. */
+function shell(lines: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    // A clean environment: only what the env file exports reaches the CLI.
-    const child = spawn('bash', ['-c', `. ${JSON.stringify(envFile)} && ${command}`], {
+    const script = ['set -e', ...lines.map((l) => l.replaceAll(TOUR_ENV_FILE, envFile))].join('\n');
+    const child = spawn('bash', ['-c', script], {
       cwd: REPO_ROOT,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? scratch },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,21 +77,28 @@ function shell(command: string): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-describe('the local tour against npm run emulator', () => {
-  it('exports what the CLI needs, and every tour command exits 0', { timeout: 180_000 }, async () => {
+describe("the README's local tour against npm run emulator", () => {
+  it('reads the tour from README.md: an emulator line writing the env file, then CLI commands', () => {
+    expect(tour.emulator).toMatch(/^npm run emulator -- .*--write-env \/tmp\/cpfs-emulator\.env/);
+    expect(tour.commands[0]).toContain(`. ${TOUR_ENV_FILE}`);
+    expect(tour.commands.slice(1).every((c) => c.startsWith('npx cpfs-ingest '))).toBe(true);
+  });
+
+  it('exports what the CLI needs, and every tour command exits 0, in order', { timeout: 240_000 }, async () => {
     const exported = readFileSync(envFile, 'utf8');
     for (const name of ['NAS_ENDPOINT', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'CPFS_FILE_SYSTEM_ID', 'CPFS_DATA_FLOW_ID', 'OSS_BUCKET', 'OSS_S3_ENDPOINT']) {
       expect(exported).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'));
     }
-    const results: Record<string, { code: number | null; stdout: string; stderr: string }> = {};
-    for (const command of LOCAL_TOUR) {
-      const result = await shell(command);
-      results[command] = result;
+    const [setup, ...commands] = tour.commands as [string, ...string[]];
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const result = await shell([setup, command]);
       expect(result.code, `${command}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      outputs.push(result.stdout);
     }
-    expect(results['npx cpfs-ingest doctor']?.stdout).toMatch(/PASS\s+oss-listing/);
-    expect(results['npx cpfs-ingest backfill --prefix incoming/']?.stdout).toMatch(/backfill complete[\s\S]*4 listed, 4 submitted/);
-    expect(results['npx cpfs-ingest reconcile']?.stdout).toContain('reconcile complete');
-    expect(results['npx cpfs-ingest status']?.stdout).toMatch(/COMPLETE 4|StreamImport/);
+    const byCommand = (prefix: string) => outputs[commands.findIndex((c) => c.startsWith(prefix))] ?? '';
+    expect(byCommand('npx cpfs-ingest doctor')).toMatch(/PASS\s+oss-listing/);
+    expect(byCommand('npx cpfs-ingest backfill')).toMatch(/backfill complete/);
+    expect(byCommand('npx cpfs-ingest status --key')).toMatch(/COMPLETE/);
   });
 });
