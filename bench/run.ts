@@ -23,6 +23,7 @@ import { benchEfficiency } from './phases/efficiency.js';
 import { benchMemory } from './phases/memory.js';
 import { benchPlanningInChild } from './phases/planning.js';
 import { benchQuota } from './phases/quota.js';
+import { benchVerify } from './phases/verify.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = 'dist/oss-stream-import/index.js';
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     );
     step('bulk backfill shapes');
     if (want('bulk')) sections.push(await benchBulk({ objects: sizes.bulkObjects, objectsShapeSample: sizes.bulkObjectsSample }));
+    if (want('verify')) { step('verify'); sections.push(await benchVerify({ objects: values.quick === true ? 1_000 : 5_000 })); }
     step('memory');
     if (want('memory')) sections.push(
       await benchMemory({

@@ -18,8 +18,9 @@ from OSS) or canceled (by an operator: never re-driven). Prints the lag from the
 first submission) to its sub-task's COMPLETE as p50 / p95 / max.
 
 With --redrive, a FAILED or EXPIRED sub-task is submitted again through the Executing streaming task of its
-ConflictPolicy (a Failed Import task from its EntryList), with a ClientToken derived from the failed id: any
-number of runs, concurrent or repeated, re-drive each failure once. With OSS_BUCKET set, a failed object is
+ConflictPolicy (a Failed Import task from its EntryList + DstDirectory, or by its TransferFileListPath while
+the manifests still exist), with a ClientToken derived from the failed id: any number of runs, concurrent or
+repeated, re-drive each failure once. With OSS_BUCKET set, a failed object is
 first looked up in OSS: deleted → gone; otherwise re-driven with its current size.
 
 Times: the service writes times without a zone; they are read as UTC and the window is widened by 14 h on

@@ -25,5 +25,22 @@ export function s3ObjectReader(client: S3Client, bucket: string): ObjectReader {
         throw new OssApiError(failure.code, failure.httpStatus, failure.retryable, 'ListObjectsV2', bucket, key, 1, failure.requestId);
       }
     },
+    async hasManifests(dir) {
+      // The manifests are the `*.csv` objects directly in the directory (docs/platform.md §1): one
+      // delimited listing page; more pages only when it held no CSV yet.
+      const prefix = dir.replace(/^\//, '');
+      let token: string | undefined;
+      try {
+        do {
+          const answer = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ...(token !== undefined ? { ContinuationToken: token } : {}) }));
+          if ((answer.Contents ?? []).some((o) => o.Key !== undefined && o.Key.endsWith('.csv'))) return true;
+          token = answer.IsTruncated ? answer.NextContinuationToken : undefined;
+        } while (token !== undefined);
+        return false;
+      } catch (error) {
+        const failure = describeOssFailure(error);
+        throw new OssApiError(failure.code, failure.httpStatus, failure.retryable, 'ListObjectsV2', bucket, prefix, 1, failure.requestId);
+      }
+    },
   };
 }

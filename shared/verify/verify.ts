@@ -15,8 +15,10 @@
  * Re-drive (only with `redrive: true`): a FAILED / EXPIRED sub-task is sent again as a new sub-task of
  * the Executing streaming task of the same ConflictPolicy — found or created by ingest's own
  * `resolveStreamTask` — with a ClientToken derived from the failed sub-task's id (classify.ts), so any
- * number of runs re-drive one failure once. A Failed Import task is sent again from its EntryList, token
- * from the failed task's id. CANCELED is an operator's decision: reported, never re-driven.
+ * number of runs re-drive one failure once. A Failed Import task is sent again from its EntryList (with
+ * DstDirectory and no Directory: the two are mutually exclusive, docs/platform.md §1), or by its
+ * TransferFileListPath while that directory still holds manifests; token from the failed task's id.
+ * CANCELED is an operator's decision: reported, never re-driven.
  *
  * With an object reader (OSS_BUCKET set), a failure is first checked against OSS: an object that no
  * longer exists is "gone", not a failure; one that still exists is re-driven with its current size as
@@ -31,7 +33,7 @@ import { isRetryableError } from '../nas/classify.js';
 import type { ConflictPolicy, DataFlowSubTask, DataFlowTask } from '../nas/wire.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { sourceKeyPrefix, streamTaskGroupKey, type StreamTaskGroup } from '../planning/index.js';
-import { STREAM_TASK_DIRECTORY, STREAM_TASK_DST_DIRECTORY } from '../planning/path-base.js';
+import { importDestinationOfElement, STREAM_TASK_DIRECTORY, STREAM_TASK_DST_DIRECTORY } from '../planning/path-base.js';
 import {
   classifyAttempts,
   groupAttempts,
@@ -49,6 +51,11 @@ import {
 /** Reads an object's current size from OSS; `undefined` when the object no longer exists. */
 export interface ObjectReader {
   head(key: string): Promise<{ readonly size: number } | undefined>;
+  /**
+   * Whether OSS directory `dir` (a TransferFileListPath: from the bucket root, `/…/`) still holds a `*.csv`
+   * manifest directly in it. Absent: the manifest check is skipped and the task re-driven as it was.
+   */
+  hasManifests?(dir: string): Promise<boolean>;
 }
 
 export interface VerifyDeps {
@@ -256,7 +263,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
         return answer.DataFlowSubTaskId !== undefined ? { id: answer.DataFlowSubTaskId } : {};
       } catch (error) {
         const code = error instanceof NasApiError ? error.code : undefined;
-        if (code !== undefined && ALREADY_REDRIVEN_CODES.has(code)) return { note: 'already re-driven by another run' };
+        if (code !== undefined && ALREADY_REDRIVEN_CODES.has(code)) return { note: ALREADY_REDRIVEN_NOTE };
         if (code !== undefined && STREAM_TASK_GONE_CODES.has(code) && round === 0) {
           deps.ingest.state.streamTasks.delete(group.groupKey);
           continue;
@@ -330,11 +337,12 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
         const latest = chain.tasks.at(-1) as DataFlowTask;
         if (!inWindow(latest.CreateTime, options.window)) continue;
         const verdict = classifyAttempts(chain.tasks.map((t) => importStatusAsSubTask(t.Status)));
-        const rows = chain.entries ?? [undefined];
-        let redrive: { id?: string; note?: string; gone?: Set<string> } | undefined;
+        // One row per EntryList element; a manifest or Directory task is one row (its objects are not listed).
+        const rows: ReadonlyArray<string | undefined> = chain.entries ?? [undefined];
+        let redrive: ImportRedrive | undefined;
         if (verdict.kind === 'redrive' && options.redrive && trouble === undefined) {
           try {
-            redrive = await redriveImport(latest, chain.entries);
+            redrive = await redriveImport(latest, chain);
           } catch (error) {
             trouble = troubleOf(error);
           }
@@ -342,8 +350,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
         for (const entry of rows) {
           const base = {
             mode: 'batch' as const,
-            key: entry === undefined ? `(task ${latest.TaskId})` : entry.replace(/^\//, ''),
-            destination: entry === undefined ? (latest.DstDirectory ?? '/') : importDestination(entry, latest, keyPrefix),
+            key: entry !== undefined ? entry.replace(/^\//, '') : chain.manifest !== undefined ? `(manifests ${chain.manifest})` : `(task ${latest.TaskId})`,
+            destination: entry === undefined ? (latest.DstDirectory ?? '/') : importDestination(entry, latest, config.sourceStoragePath),
             status: latest.Status,
             attempt: verdict.attempt,
             id: latest.TaskId,
@@ -355,9 +363,9 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
           else if (verdict.kind === 'permanent') objects.push({ ...base, state: 'permanent' });
           else if (entry !== undefined && redrive?.gone?.has(entry)) objects.push({ ...base, state: 'gone', note: 'the object no longer exists in OSS' });
           else if (redrive !== undefined && redrive.note === undefined) objects.push({ ...base, state: 're-driven', ...(redrive.id !== undefined ? { redriveId: redrive.id } : {}) });
-          else if (redrive?.note === 'already re-driven by another run') objects.push({ ...base, state: 're-driven', note: redrive.note });
+          else if (redrive?.note === ALREADY_REDRIVEN_NOTE) objects.push({ ...base, state: 're-driven', note: redrive.note });
           else {
-            const note = chain.entries === undefined ? 'the answer carries no EntryList: re-run it with `cpfs-ingest retry-task`' : redrive?.note;
+            const note = redrive?.note ?? (verdict.kind === 'redrive' && !options.redrive ? undefined : noRedriveNote(chain));
             objects.push({ ...base, state: 'failed', ...(note !== undefined ? { note } : {}) });
           }
         }
@@ -367,17 +375,42 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     trouble = troubleOf(error);
   }
 
-  async function redriveImport(failed: DataFlowTask, entries: readonly string[] | undefined): Promise<{ id?: string; note?: string; gone?: Set<string> }> {
-    if (entries === undefined) return { note: 'the answer carries no EntryList: re-run it with `cpfs-ingest retry-task`' };
+  /**
+   * Sends a Failed Import task again, the way ingest and backfill send one (docs/platform.md §1: Directory,
+   * EntryList and TransferFileListPath are mutually exclusive): EntryList + DstDirectory, or the same
+   * TransferFileListPath + DstDirectory. A task with neither (a Directory import) is not re-driven here.
+   */
+  async function redriveImport(failed: DataFlowTask, chain: ImportChain): Promise<ImportRedrive> {
     const gone = new Set<string>();
-    const keep: string[] = [];
-    for (const entry of entries) {
-      const found = await lookUp(entry.replace(/^\//, ''));
-      if (found.gone) gone.add(entry);
-      else keep.push(entry);
+    let source: { EntryList: string } | { TransferFileListPath: string };
+    if (chain.entries !== undefined) {
+      const keep: string[] = [];
+      for (const entry of chain.entries) {
+        const found = await lookUp(entry.replace(/^\//, ''));
+        if (found.gone) gone.add(entry);
+        else keep.push(entry);
+      }
+      if (keep.length === 0) return { gone, note: 'every entry is gone' };
+      source = { EntryList: JSON.stringify(keep) };
+    } else if (chain.manifest !== undefined) {
+      if (deps.objects?.hasManifests !== undefined) {
+        checkDeadline();
+        let present: boolean;
+        try {
+          present = await deps.objects.hasManifests(chain.manifest);
+        } catch (error) {
+          throw troubleOf(error);
+        }
+        if (!present) return { note: `the manifests at ${chain.manifest} no longer exist: not re-driven` };
+      }
+      source = { TransferFileListPath: chain.manifest };
+    } else {
+      return { note: noRedriveNote(chain) };
     }
-    if (keep.length === 0) return { gone, note: 'every entry is gone' };
     const policy = (CONFLICT_POLICIES as readonly string[]).includes(failed.ConflictPolicy ?? '') ? (failed.ConflictPolicy as ConflictPolicy) : config.planning.defaultConflictPolicy;
+    // CreateDirIfNotExist as ingest sends it: LINGJUN ≥ 2.6 only (docs/platform.md §1). The answer does
+    // not say whether the failed task carried it; a missing destination directory is what it prevents.
+    const createDir = config.fileSystemKind === 'lingjun' && !deps.ingest.state.createDirUnsupported && !deps.ingest.state.streamImportUnsupported;
     checkDeadline();
     try {
       const answer = await api.createDataFlowTask(
@@ -386,11 +419,10 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
           DataFlowId: config.dataFlowId,
           TaskAction: 'Import',
           DataType: 'MetaAndData',
-          // Mirrors the failed task (ingest sends Directory with its EntryList); `/` is the default anyway.
-          ...(failed.Directory !== undefined && failed.Directory !== '/' ? { Directory: failed.Directory } : {}),
           DstDirectory: failed.DstDirectory ?? '/',
-          EntryList: JSON.stringify(keep),
+          ...source,
           ConflictPolicy: policy,
+          ...(createDir ? { CreateDirIfNotExist: true } : {}),
           ClientToken: redriveImportToken(config.fileSystemId, config.dataFlowId, failed.TaskId),
           ...(config.dryRun ? { DryRun: true } : {}),
         },
@@ -399,7 +431,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
       calls.creates += 1;
       return { gone, ...(answer.TaskId !== undefined ? { id: answer.TaskId } : { note: 'dry run: nothing re-driven' }) };
     } catch (error) {
-      if (error instanceof NasApiError && ALREADY_REDRIVEN_CODES.has(error.code)) return { gone, note: 'already re-driven by another run' };
+      if (error instanceof NasApiError && ALREADY_REDRIVEN_CODES.has(error.code)) return { gone, note: ALREADY_REDRIVEN_NOTE };
       throw troubleOf(error);
     }
   }
@@ -435,11 +467,26 @@ function importStatusAsSubTask(status: string): string {
   }
 }
 
-/** An Import task and its re-drives: same EntryList, Directory, DstDirectory and ConflictPolicy. */
-interface ImportChain {
+/** An Import task and its re-drives: same EntryList (or TransferFileListPath), DstDirectory and ConflictPolicy. */
+export interface ImportChain {
   readonly tasks: DataFlowTask[];
-  /** The EntryList's elements; undefined when the answer carries none (each such task is a chain of its own). */
+  /** The EntryList's elements; undefined when the answer carries none. */
   readonly entries: readonly string[] | undefined;
+  /** The TransferFileListPath of a manifest import (and no EntryList). */
+  readonly manifest: string | undefined;
+}
+
+interface ImportRedrive {
+  readonly id?: string;
+  readonly note?: string;
+  readonly gone?: ReadonlySet<string>;
+}
+
+const ALREADY_REDRIVEN_NOTE = 'already re-driven by another run';
+
+/** Why a failed Import chain is not re-driven by verify (it names neither EntryList nor TransferFileListPath). */
+function noRedriveNote(chain: ImportChain): string | undefined {
+  return chain.entries === undefined && chain.manifest === undefined ? 'the answer carries no EntryList or TransferFileListPath: re-run it with `cpfs-ingest retry-task`' : undefined;
 }
 
 /** The EntryList of an Import task as the answer carries it (a JSON array of strings), if it does. */
@@ -454,18 +501,28 @@ export function entriesOf(task: DataFlowTask): string[] | undefined {
   }
 }
 
-/** Groups Import tasks into chains, each in attempt order (CreateTime, then listing order). */
+/**
+ * Groups Import tasks into chains, each in attempt order (CreateTime, then listing order). Directory is not
+ * part of the key: an Import with an EntryList or a TransferFileListPath carries none (docs/platform.md §1).
+ */
 export function importChains(tasks: readonly DataFlowTask[]): ImportChain[] {
-  const chains = new Map<string, { tasks: Array<{ task: DataFlowTask; order: number }>; entries: string[] | undefined }>();
+  const chains = new Map<string, { tasks: Array<{ task: DataFlowTask; order: number }>; entries: string[] | undefined; manifest: string | undefined }>();
   tasks.forEach((task, order) => {
     const entries = entriesOf(task);
-    const key = entries === undefined ? `task:${task.TaskId}` : JSON.stringify([entries, task.Directory ?? '/', task.DstDirectory ?? '/', task.ConflictPolicy ?? '']);
-    const chain = chains.get(key) ?? { tasks: [], entries };
+    const manifest = entries === undefined && task.TransferFileListPath ? task.TransferFileListPath : undefined;
+    const key =
+      entries !== undefined
+        ? JSON.stringify(['entries', entries, task.DstDirectory ?? '/', task.ConflictPolicy ?? ''])
+        : manifest !== undefined
+          ? JSON.stringify(['manifest', manifest, task.DstDirectory ?? '/', task.ConflictPolicy ?? ''])
+          : `task:${task.TaskId}`;
+    const chain = chains.get(key) ?? { tasks: [], entries, manifest };
     chain.tasks.push({ task, order });
     chains.set(key, chain);
   });
   return [...chains.values()].map((c) => ({
     entries: c.entries,
+    manifest: c.manifest,
     tasks: c.tasks
       .sort((a, b) => ((a.task.CreateTime ?? '') < (b.task.CreateTime ?? '') ? -1 : (a.task.CreateTime ?? '') > (b.task.CreateTime ?? '') ? 1 : a.order - b.order))
       .map((x) => x.task),
@@ -473,12 +530,10 @@ export function importChains(tasks: readonly DataFlowTask[]): ImportChain[] {
 }
 
 /**
- * Where an EntryList element lands: `/` + full object name under SourceStoragePath + Directory maps onto
- * DstDirectory (the reading shared/planning/path-base.ts documents, UNVERIFIED there).
+ * Where an EntryList element lands (relative to FileSystemPath): the reading shared/planning/path-base.ts
+ * decides (UNVERIFIED there); an element outside SourceStoragePath is shown below DstDirectory as sent.
  */
-function importDestination(entry: string, task: DataFlowTask, keyPrefix: string): string {
-  const key = entry.replace(/^\//, '');
-  const sourceDir = `${keyPrefix}${(task.Directory ?? '/').replace(/^\//, '')}`;
-  const below = key.startsWith(sourceDir) ? key.slice(sourceDir.length) : key.slice(keyPrefix.length);
-  return `${task.DstDirectory ?? '/'}${below}`;
+function importDestination(entry: string, task: DataFlowTask, sourceStoragePath: string): string {
+  const dst = task.DstDirectory ?? '/';
+  return importDestinationOfElement(entry, sourceStoragePath, dst) ?? `${dst}${entry.replace(/^\//, '')}`;
 }

@@ -13,6 +13,7 @@ import type { IngestReport } from '../../shared/ingest.js';
 import { createRuntime, runIngestInvocation } from '../../shared/runtime.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
 import { EXACTLY_ONCE, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
+import { MAX_VERIFY_ROUNDS, verifyRuntime, verifyUntilSettled } from './verify-pass.js';
 
 async function newWorld(context: TestContext, options?: Parameters<typeof startIngestWorld>[0]): Promise<IngestWorld> {
   const world = await startIngestWorld(options);
@@ -209,5 +210,47 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     context.onTestFinished(() => runtime.api.close());
     const report = await runIngestInvocation(runtime, w.event, fcContext, now());
     expect({ submitted: report.counts.submitted, retryableFailures: report.retryableFailures }).toEqual({ submitted: 10, retryableFailures: 0 });
+  });
+});
+
+// Issue 12: a run ends with a verify pass. Here the streaming task fails while its sub-tasks are still
+// CREATED (they end EXPIRED, after ingest counted them submitted) and an operator cancels one sub-task;
+// verify re-drives the EXPIRED ones once each, leaves the CANCELED one alone, and every other object ends
+// with exactly one COMPLETE sub-task in the emulator's state.
+describe('fault matrix: the lifecycle run ends with a verify pass', () => {
+  it('StreamImport task fails mid-batch (its sub-tasks EXPIRE), one sub-task CANCELED: verify re-drives the expired ones once; the canceled one stays', { timeout: 120_000 }, async (context) => {
+    const w = await newWorld(context, { objects: 120 });
+    let failed = '';
+    w.afterRequests('CreateDataFlowSubTask', 30, (entry) => {
+      failed = entry.params['DataFlowTaskId'] as string;
+      w.emulator.failTask(failed, 'InternalError: the streaming task failed (test)');
+    });
+    const run = await w.runLikeFc({ instances: 'alternate' });
+    expect(run.succeeded).toBe(true);
+    const expired = [...w.emulator.state.subTasks.values()].filter((s) => s.status === 'EXPIRED');
+    expect(expired.length).toBeGreaterThan(0);
+    expect(expired.every((s) => s.taskId === failed)).toBe(true);
+
+    // An operator cancels one sub-task that is still CREATED (CancelDataFlowSubTask).
+    const victim = [...w.emulator.state.subTasks.values()].find((s) => s.status === 'CREATED') ?? [...w.emulator.state.subTasks.values()].find((s) => s.status === 'RUNNING');
+    expect(victim, 'a sub-task still unfinished').toBeDefined();
+    const runtime = verifyRuntime(w);
+    context.onTestFinished(() => runtime.api.close());
+    await runtime.api.cancelDataFlowSubTask({ FileSystemId: victim?.fileSystemId as string, DataFlowId: victim?.dataFlowId as string, DataFlowTaskId: victim?.taskId as string, DataFlowSubTaskId: victim?.id as string }, { deadlineMs: Date.now() + 10_000 });
+
+    const pass = await verifyUntilSettled(w, runtime);
+    expect(pass.rounds).toBeLessThanOrEqual(MAX_VERIFY_ROUNDS);
+    expect(pass.redriven).toBe(expired.length);
+    expect(pass.reports.at(-1)?.counts).toMatchObject({ complete: w.objects.length - 1, canceled: 1, permanent: 0, failed: 0 });
+    const verdict = w.verdict(lastReport(run));
+    // The canceled object is the one object without a COMPLETE sub-task (nor its file); nothing is COMPLETE twice.
+    const canceledKey = victim?.srcFilePath.slice(1);
+    expect(verdict).toMatchObject({ ...EXACTLY_ONCE, missing: [canceledKey], wrongBytes: [canceledKey], complete: w.objects.length - 1 });
+    for (const sub of expired) {
+      const attempts = [...w.emulator.state.subTasks.values()].filter((s) => s.srcFilePath === sub.srcFilePath && s.dstFilePath === sub.dstFilePath);
+      expect(attempts.map((s) => s.status), sub.srcFilePath).toEqual(['EXPIRED', 'COMPLETE']);
+    }
+    expect([...w.emulator.state.subTasks.values()].filter((s) => s.srcFilePath === victim?.srcFilePath)).toHaveLength(1);
+    expectNoSecrets(w.logLines, WORLD_SECRETS);
   });
 });

@@ -15,6 +15,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import type { IngestReport } from '../../shared/ingest.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
 import { EXACTLY_ONCE, WORLD_ROUTES, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
+import { MAX_VERIFY_ROUNDS, verifyRuntime, verifyUntilSettled } from './verify-pass.js';
 
 /** A world of its own for one test, cleaned up when the test ends (tests here run concurrently). */
 async function newWorld(context: TestContext, options?: Parameters<typeof startIngestWorld>[0]): Promise<IngestWorld> {
@@ -156,5 +157,37 @@ describe.concurrent('fault matrix: transport faults, replayed like FC, end exact
     expect(ids(warm)).toEqual(ids(first));
     expect(ids(cold)).toEqual(ids(first));
     expectExactlyOnce(w, cold);
+  });
+});
+
+// Issue 12: a run ends with a verify pass. Sub-tasks fail after they were created (injected), under the
+// same transport faults; verify re-drives them (its tokens survive dropped answers) until every object
+// has exactly one COMPLETE sub-task in the emulator's state.
+describe('fault matrix: the run ends with a verify pass', () => {
+  it('15 % of sub-tasks end FAILED and every call sees 5xx / dropped answers: verify re-drives until every object is COMPLETE once', { timeout: 120_000 }, async (context) => {
+    const w = await newWorld(context, { seed: 21 });
+    w.emulator.faults.reseed(21);
+    w.emulator.faults.setSubTaskFailureRate(0.15);
+    w.emulator.faults.set('*', { internalErrorRate: 0.05, dropAfterRate: 0.1 });
+    const run = await w.runLikeFc({ instances: 'alternate' });
+    expect(run.succeeded).toBe(true);
+    w.emulator.settle();
+    const failedBefore = [...w.emulator.state.subTasks.values()].filter((s) => s.status === 'FAILED').length;
+    expect(failedBefore).toBeGreaterThan(0);
+    // The re-drives themselves finish without injected failures (else a 3-time loser would be permanent
+    // by chance); the transport faults stay.
+    w.emulator.faults.setSubTaskFailureRate(0);
+    const runtime = verifyRuntime(w);
+    context.onTestFinished(() => runtime.api.close());
+    const pass = await verifyUntilSettled(w, runtime);
+    expect(pass.rounds).toBeLessThanOrEqual(MAX_VERIFY_ROUNDS);
+    expect(pass.redriven).toBe(failedBefore);
+    const last = pass.reports.at(-1);
+    expect(last?.counts).toMatchObject({ complete: w.objects.length, permanent: 0, failed: 0, gone: 0, canceled: 0 });
+    expect(w.verdict(run.reports.at(-1))).toMatchObject({ ...EXACTLY_ONCE, complete: w.objects.length, subTasks: w.objects.length + failedBefore });
+    // Every re-drive was created once: one re-drive sub-task per failed one.
+    const creates = new Set(entriesOf(w, 'CreateDataFlowSubTask').filter((e) => e.executed && String(e.params['ClientToken']).startsWith('cpfs-rd-')).map((e) => e.params['ClientToken']));
+    expect(creates.size).toBe(failedBefore);
+    expectNoSecrets(w.logLines, WORLD_SECRETS);
   });
 });

@@ -3,7 +3,7 @@
  * statuses with times, ErrorMsg and FileDetail, paged DescribeDataFlowSubTasks whose DataFlowIds filter
  * matches part of an id (as the service's does), and Import tasks that carry their EntryList.
  */
-import type { CallOptions, CreateDataFlowSubTaskParams, DataFlowApi, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../../shared/nas/types.js';
+import type { CallOptions, CreateDataFlowSubTaskParams, CreateDataFlowTaskParams, DataFlowApi, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../../shared/nas/types.js';
 import type { DataFlowSubTask } from '../../../shared/nas/wire.js';
 import { FakeDataFlowApi } from '../ingest/fake-data-flow-api.js';
 
@@ -19,6 +19,8 @@ export interface SubTaskState {
 export class VerifyFakeApi extends FakeDataFlowApi {
   readonly subState = new Map<string, SubTaskState>();
   readonly taskErrors = new Map<string, string>();
+  /** TransferFileListPath of each task created with one (the base fake does not keep it). */
+  readonly manifestPaths = new Map<string, string>();
   /** CreateTime given to sub-tasks created through the API. */
   createTime = '2024-07-01 12:30:00';
   private seeded = 0;
@@ -43,6 +45,12 @@ export class VerifyFakeApi extends FakeDataFlowApi {
       ...(sub.size !== undefined ? { Size: sub.size } : {}),
     });
     return id;
+  }
+
+  override async createDataFlowTask(params: CreateDataFlowTaskParams, options?: CallOptions) {
+    const answer = await super.createDataFlowTask(params, options);
+    if (answer.TaskId !== undefined && params.TransferFileListPath !== undefined) this.manifestPaths.set(answer.TaskId, params.TransferFileListPath);
+    return answer;
   }
 
   override async createDataFlowSubTask(params: CreateDataFlowSubTaskParams, options?: CallOptions) {
@@ -89,6 +97,7 @@ export class VerifyFakeApi extends FakeDataFlowApi {
         ...t,
         DataFlowId: this.dataFlowId,
         ...(stored?.EntryList !== undefined ? { EntryList: stored.EntryList } : {}),
+        ...(this.manifestPaths.has(t.TaskId) ? { TransferFileListPath: this.manifestPaths.get(t.TaskId) } : {}),
         ...(error !== undefined ? { ErrorMsg: error } : {}),
       };
     });

@@ -154,22 +154,48 @@ describe('verify --redrive', () => {
 });
 
 describe('verify: Import tasks', () => {
-  it('re-drives a Failed Import task from its EntryList, once', async () => {
+  it('re-drives a Failed Import task from its EntryList (DstDirectory, no Directory), once', async () => {
     const { api, deps } = setup({ CPFS_FILE_SYSTEM_ID: 'cpfs-unit00000001' });
     const entries = ['/a/1.bin', '/a/2.bin'];
-    const { TaskId } = await api.createDataFlowTask({ FileSystemId: 'cpfs-unit00000001', DataFlowId: FLOW, TaskAction: 'Import', Directory: '/a/', DstDirectory: '/dst/', EntryList: JSON.stringify(entries), ConflictPolicy: 'KEEP_LATEST', ClientToken: 'seed' });
+    const { TaskId } = await api.createDataFlowTask({ FileSystemId: 'cpfs-unit00000001', DataFlowId: FLOW, TaskAction: 'Import', DstDirectory: '/dst/', EntryList: JSON.stringify(entries), ConflictPolicy: 'KEEP_LATEST', ClientToken: 'seed' });
     api.setStatus(TaskId as string, 'Failed');
     api.taskErrors.set(TaskId as string, 'quota exceeded');
     const first = await verify({ ingest: deps() }, { window: WINDOW, redrive: true, deadlineMs: NOW + 60_000 });
     expect(first.objects.map((o) => [o.key, o.destination, o.state, o.errorMsg])).toEqual([
-      ['a/1.bin', '/dst/1.bin', 're-driven', 'quota exceeded'],
-      ['a/2.bin', '/dst/2.bin', 're-driven', 'quota exceeded'],
+      ['a/1.bin', '/dst/a/1.bin', 're-driven', 'quota exceeded'],
+      ['a/2.bin', '/dst/a/2.bin', 're-driven', 'quota exceeded'],
     ]);
     const creates = api.calls.filter((c) => c.operation === 'CreateDataFlowTask').map((c) => c.params as CreateDataFlowTaskParams).slice(1);
     expect(creates).toHaveLength(1);
-    expect(creates[0]).toMatchObject({ EntryList: JSON.stringify(entries), Directory: '/a/', DstDirectory: '/dst/', ConflictPolicy: 'KEEP_LATEST', ClientToken: redriveImportToken('cpfs-unit00000001', FLOW, TaskId as string) });
+    expect(creates[0]).toMatchObject({ EntryList: JSON.stringify(entries), DstDirectory: '/dst/', ConflictPolicy: 'KEEP_LATEST', ClientToken: redriveImportToken('cpfs-unit00000001', FLOW, TaskId as string) });
+    // Directory, EntryList and TransferFileListPath are mutually exclusive (docs/platform.md §1).
+    expect(creates[0]).not.toHaveProperty('Directory');
+    expect(creates[0]).not.toHaveProperty('TransferFileListPath');
     const second = await verify({ ingest: deps() }, { window: WINDOW, redrive: true, deadlineMs: NOW + 60_000 });
     expect(second.objects.map((o) => [o.state, o.attempt])).toEqual([['in-progress', 2], ['in-progress', 2]]);
     expect(api.importTasks()).toHaveLength(2);
+  });
+
+  it('re-drives a Failed manifest Import by the same TransferFileListPath while its manifests exist, else reports it', async () => {
+    const { api, deps } = setup();
+    const manifests = new Set(['/lists/ok/']);
+    const objects: ObjectReader = { head: async () => ({ size: 1 }), hasManifests: async (dir) => manifests.has(dir) };
+    const made: string[] = [];
+    for (const dir of ['/lists/ok/', '/lists/gone/']) {
+      const { TaskId } = await api.createDataFlowTask({ FileSystemId: FS, DataFlowId: FLOW, TaskAction: 'Import', DataType: 'MetaAndData', DstDirectory: '/m/', TransferFileListPath: dir, ConflictPolicy: 'SKIP_THE_FILE', ClientToken: `seed-${dir}` });
+      api.setStatus(TaskId as string, 'Failed');
+      made.push(TaskId as string);
+    }
+    const report = await verify({ ingest: deps(), objects }, { window: WINDOW, redrive: true, deadlineMs: NOW + 60_000 });
+    expect(report.objects.map((o) => [o.key, o.destination, o.state])).toEqual([
+      ['(manifests /lists/ok/)', '/m/', 're-driven'],
+      ['(manifests /lists/gone/)', '/m/', 'failed'],
+    ]);
+    expect(report.objects[1]?.note).toContain('no longer exist');
+    const creates = api.calls.filter((c) => c.operation === 'CreateDataFlowTask').map((c) => c.params as CreateDataFlowTaskParams).slice(2);
+    expect(creates).toHaveLength(1);
+    expect(creates[0]).toMatchObject({ TransferFileListPath: '/lists/ok/', DstDirectory: '/m/', ConflictPolicy: 'SKIP_THE_FILE', ClientToken: redriveImportToken(FS, FLOW, made[0] as string) });
+    expect(creates[0]).not.toHaveProperty('EntryList');
+    expect(creates[0]).not.toHaveProperty('Directory');
   });
 });
