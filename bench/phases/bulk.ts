@@ -3,7 +3,7 @@
  * through the product's own backfill code (shared/backfill.ts → shared/bulk/run.ts) and its real NAS client
  * and S3 client, against the emulator in a child process (bench/children/bulk-emulator-host.ts) with its
  * task-duration model switched on. Per shape, a fresh emulator:
- * - bucket: the N objects exist as files in the emulator's bucket directory (a Directory Import lists them,
+ * - bucket: the N objects exist as (empty) files in the emulator's bucket directory (a Directory Import lists them,
  *   manifest and EntryList Imports stat them); manifests are PutObject'ed there through the emulator's S3
  *   endpoint and deleted after their task completes. The file system is simulated: an import is counted;
  * - listing: the N keys are generated page by page (1,000 a page, never held together) instead of listed
@@ -21,7 +21,7 @@
  * Sizes that cannot run here are printed as linear EXTRAPOLATIONS, labelled so.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -75,7 +75,8 @@ const BUCKET = 'bench-bucket';
 const PREFIX = 'bulk/';
 const PAGE = 1000;
 const keyOf = (i: number) => `${PREFIX}k-${String(i).padStart(8, '0')}.bin`;
-const OBJECT_BODY = 'bench-object-16b';
+// Empty files: an inode each and no data block, so writing and removing 100,000 of them stays cheap.
+const OBJECT_BODY = '';
 const OBJECT_TIME = new Date('2024-01-01T00:00:00Z');
 const indexOf = (name: string): number => Number(/k-(\d{8})\.bin$/.exec(name)?.[1] ?? Number.NaN);
 
@@ -263,8 +264,13 @@ export async function benchBulk(options: BulkBenchOptions): Promise<Section> {
   const bucketDir = path.join(options.scratch, 'bulk-bucket');
   writeBucket(bucketDir, n);
   const runs: ShapeRun[] = [];
-  for (const shape of ['manifest', 'directory', 'entrylist'] as const) runs.push(await runShape(shape, n, options, bucketDir));
-  const sample = await runShape('objects', Math.min(n, options.objectsShapeSample), options, bucketDir);
+  let sample: ShapeRun;
+  try {
+    for (const shape of ['manifest', 'directory', 'entrylist'] as const) runs.push(await runShape(shape, n, options, bucketDir));
+    sample = await runShape('objects', Math.min(n, options.objectsShapeSample), options, bucketDir);
+  } finally {
+    rmSync(bucketDir, { recursive: true, force: true });
+  }
 
   const figures: Figure[] = [];
   const toIssue = ISSUE_SIZE / n;
