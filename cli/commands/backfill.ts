@@ -5,6 +5,7 @@
  * exits at once (the checkpoint of the last finished page is already on disk).
  */
 import { backfill, ossPageLister, type BackfillProgress, type BackfillSummary, type BackfillTotals } from '../../shared/backfill.js';
+import { DEFAULT_PART_MAX_ROWS } from '../../shared/bulk/csv.js';
 import { s3ManifestStore } from '../../shared/bulk/manifest-store.js';
 import { BACKFILL_SHAPES, chooseShape, type BackfillShapeChoice } from '../../shared/bulk/shape.js';
 import { MAX_PAGE_SIZE } from '../../shared/oss/listing.js';
@@ -46,6 +47,10 @@ Options:
   --max-retries N     retry rounds for records that fail retryably, per page (default 3); if some still fail,
                       the backfill stops before that page (exit 3) and a re-run starts with it
   --max-duration D    stop (and save) after D (e.g. 45m), exit 3; default: run to the end
+  --poll-interval D   bulk shapes: how often to look at running Import tasks (DescribeDataFlowTasks, a
+                      120-per-60 s quota) while waiting for a batch slot or a manifest task (default 5s)
+  --manifest-rows N   manifest shape: rows per CSV part, 1-1000000 (default 100000); the checkpoint moves
+                      when a part is written, so smaller parts mean less listing again after a stop
 Progress goes to stderr (a bar on a terminal, a line per page otherwise); rejected and failed keys and
 the summary to stdout. Ctrl-C: finish the current page, save the checkpoint, exit 130.
 ${COMMON_HELP}
@@ -63,6 +68,8 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
     'max-retries': { type: 'string' },
     'max-duration': { type: 'string' },
     shape: { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'manifest-rows': { type: 'string' },
   });
   if (values.help) {
     println(io, BACKFILL_HELP);
@@ -74,6 +81,8 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
   const since = values.since === undefined ? undefined : timeFlag('since', values.since, startMs);
   const pageSize = intFlag('page-size', values['page-size'], MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE);
   const maxRetries = intFlag('max-retries', values['max-retries'], 3, 0, 20);
+  const pollMs = values['poll-interval'] === undefined ? undefined : durationFlag('poll-interval', values['poll-interval']);
+  const manifestPartRows = intFlag('manifest-rows', values['manifest-rows'], DEFAULT_PART_MAX_ROWS, 1, 1_000_000);
   const deadlineMs = values['max-duration'] === undefined ? undefined : startMs + durationFlag('max-duration', values['max-duration']);
 
   const requestedShape = values.shape ?? 'auto';
@@ -122,7 +131,8 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
       list: ossPageLister({ client, bucket, pageSize }),
       shape: decision.shape,
       ...(decision.directoryImports !== undefined ? { directoryImports: decision.directoryImports } : {}),
-      ...(decision.shape === 'manifest' ? { manifests: s3ManifestStore(client, bucket) } : {}),
+      ...(decision.shape === 'manifest' ? { manifests: s3ManifestStore(client, bucket), manifestPartRows } : {}),
+      ...(pollMs !== undefined ? { pollMs } : {}),
       deps: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: io.now },
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ...(values.checkpoint !== undefined ? { checkpoint: fileCheckpointStore(values.checkpoint) } : {}),

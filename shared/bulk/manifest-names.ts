@@ -33,15 +33,6 @@ export function manifestPartKey(run: string, group: string, index: number): stri
   return `${manifestGroupPrefix(run, group)}part-${String(index).padStart(5, '0')}.csv`;
 }
 
-/**
- * TransferFileListPath for a manifest directory: the key prefix with a leading `/` (starts and ends with `/`,
- * docs/platform.md §1). Whether the path is from the bucket root or from SourceStoragePath is **UNVERIFIED**;
- * we read "an OSS directory" as a directory of the bucket, from its root.
- */
-export function transferFileListPath(keyPrefix: string): string {
-  return `/${keyPrefix}`;
-}
-
 /** ClientToken of a manifest Import: run id + every part's content hash, in order (`cpfs-mf-…`, ≤ 64 chars). */
 export function manifestImportClientToken(input: {
   readonly fileSystemId: string;

@@ -28,7 +28,7 @@ import { ingestRecords } from '../ingest.js';
 import type { CreateDataFlowTaskParams } from '../nas/types.js';
 import type { ConflictPolicy, DataFlowTask } from '../nas/wire.js';
 import { planImportBatches } from '../planning/entry-list.js';
-import { manifestLayout } from '../planning/manifest-path.js';
+import { manifestLayout, manifestTransferFileListPath } from '../planning/path-base.js';
 import { planSubmissions } from '../planning/plan.js';
 import type { PlannedObject } from '../planning/types.js';
 import { toObjectCreated, type ListedPage } from '../oss/listing.js';
@@ -41,7 +41,6 @@ import {
   manifestImportClientToken,
   manifestPartKey,
   manifestRunId,
-  transferFileListPath,
 } from './manifest-names.js';
 import type { BackfillShape } from './shape.js';
 import type { BulkCheckpoint, BulkGroup } from './state.js';
@@ -50,12 +49,6 @@ export type BulkProgress =
   | { readonly type: 'bulk-part'; readonly group: string; readonly part: number; readonly rows: number; readonly overall: BackfillTotals }
   | { readonly type: 'bulk-task'; readonly label: string; readonly taskId: string; readonly status: string; readonly filesDone?: number; readonly filesTotal?: number }
   | { readonly type: 'bulk-wait'; readonly reason: string; readonly delayMs: number };
-
-/**
- * An Import request of the newer contract. `TransferFileListPath` is not in CreateDataFlowTaskParams on this
- * branch (shared/nas is being extended separately); the type here says what is sent.
- */
-export type BulkImportParams = CreateDataFlowTaskParams & { readonly TransferFileListPath?: string };
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 const DEFAULT_POLL_MS = 5_000;
@@ -124,12 +117,13 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
   });
 
   /** CreateDataFlowTask(Import) with a slot; waits out DependencyViolation. Returns the task id (undefined on DryRun). */
-  const createImport = async (params: BulkImportParams, label: string): Promise<string | undefined> => {
+  const createImport = async (params: CreateDataFlowTaskParams, label: string): Promise<string | undefined> => {
     for (;;) {
       await slots.acquire();
       try {
-        // The client's schema on this branch predates TransferFileListPath; see BulkImportParams.
-        const response = await deps.api.createDataFlowTask(params as CreateDataFlowTaskParams, callOptions());
+        // The NAS client validates the request (shared/nas/schemas.ts: one of Directory / EntryList /
+        // TransferFileListPath, LINGJUN-only fields) before anything is signed or sent.
+        const response = await deps.api.createDataFlowTask(params, callOptions());
         slots.started();
         tasksThisRun += 1;
         bulk.tasksAccepted += 1;
@@ -216,7 +210,7 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
       if (shouldStop()) throw new Stop(options.signal?.aborted ? 'interrupted' : 'deadline');
       const imp = imports[checkpoint.prefixIndex];
       if (imp === undefined) throw new ValidationError('directoryImports', 'missing an Import for a prefix');
-      const params: BulkImportParams = {
+      const params: CreateDataFlowTaskParams = {
         ...importBase(imp.conflictPolicy),
         Directory: imp.directory,
         DstDirectory: imp.dstDirectory,
@@ -363,9 +357,9 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
       for (const g of bulk.groups) {
         if (g.taskId !== undefined || g.parts.length === 0) continue;
         if (shouldStop()) throw new Stop(options.signal?.aborted ? 'interrupted' : 'deadline');
-        const params: BulkImportParams = {
+        const params: CreateDataFlowTaskParams = {
           ...importBase(g.conflictPolicy),
-          TransferFileListPath: transferFileListPath(manifestGroupPrefix(bulk.run, g.id)),
+          TransferFileListPath: manifestTransferFileListPath(manifestGroupPrefix(bulk.run, g.id)),
           DstDirectory: g.dstDirectory,
           ClientToken: manifestImportClientToken({ fileSystemId: config.fileSystemId, dataFlowId: config.dataFlowId, conflictPolicy: g.conflictPolicy, dstDirectory: g.dstDirectory, run: bulk.run, partHashes: g.parts }),
         };

@@ -45,6 +45,10 @@
  *
  * The emulator keeps its own copy of this reading on purpose (an independent check); if the service turns
  * out to read elements the other way, flip the constant here and the emulator's copy.
+ *
+ * ## Import batch tasks with TransferFileListPath (CSV manifests, LINGJUN)
+ * What a manifest `Name` is relative to, where its row lands, and where TransferFileListPath points: the
+ * section at the end of this file ({@link manifestLayout}, {@link manifestTransferFileListPath}).
  */
 import type { Route } from './types.js';
 
@@ -167,4 +171,75 @@ export function routeImportDstDirectory(route: Pick<Route, 'prefix' | 'dstDirect
       (routePart.endsWith('/') ? '' : ' and the prefix must end with "/"') +
       '; only sub-tasks (StreamImport, CPFS for LINGJUN 2.6+) can rename',
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Import batch tasks with TransferFileListPath (CPFS for LINGJUN): CSV manifests
+// ---------------------------------------------------------------------------------------------------------
+
+/*
+ * Documented (docs/platform.md §1, "Newer API texts"): TransferFileListPath names an OSS directory (starts and
+ * ends with `/`) of `*.csv` files with the columns `Name` (a **relative** path) and `Type` (`file` | `dir`; a
+ * `dir` Name ends with `/`); it excludes Directory and EntryList in the same request; DstDirectory may
+ * accompany it.
+ *
+ * **UNVERIFIED** (the texts do not say), decided here and nowhere else; emulator/paths.ts
+ * (`MANIFEST_NAME_BASE = 'dataFlowPath'`) and emulator/manifests.ts implement the same two readings:
+ * 1. What a `Name` is relative to and where the row lands ({@link MANIFEST_NAME_BASE}): Name is relative to
+ *    the data flow's SourceStoragePath (the object is `SourceStoragePath + Name`), and the file lands at
+ *    `FileSystemPath + DstDirectory + Name` — the whole relative path is kept below DstDirectory, as an
+ *    EntryList element lands (point 1 above). With SourceStoragePath `/` this is "the object's key".
+ *    Consequence: a route that strips part of the key (prefix `raw/` → `/datasets/`, so `raw/a.png` →
+ *    `/datasets/a.png`) cannot be written as a row; {@link manifestLayout} returns `undefined` and the caller
+ *    submits that object another way.
+ * 2. Where TransferFileListPath points ({@link manifestTransferFileListPath}): a directory of the data flow's
+ *    bucket **from the bucket root** (not below SourceStoragePath) — `/` + the manifests' key prefix. Our
+ *    manifests live under `.cpfs-ingest/manifests/`, which is outside every SourceStoragePath but `/`, and
+ *    the planner never routes own-state keys, so the manifests are never imported themselves.
+ *
+ * With a data flow `oss://bucket/data/` → `/fs/`, SourceStoragePath `/data/`:
+ *
+ * | object key         | SrcFilePath   | DstFilePath           | Name        | DstDirectory | lands at                  |
+ * |--------------------|---------------|-----------------------|-------------|--------------|---------------------------|
+ * | `data/raw/a.png`   | `/raw/a.png`  | `/datasets/raw/a.png` | `raw/a.png` | `/datasets/` | `/fs/datasets/raw/a.png`  |
+ * | `data/raw/a.png`   | `/raw/a.png`  | `/datasets/a.png`     | —           | —            | (not expressible: objects)|
+ *
+ * Manifest part `.cpfs-ingest/manifests/run-1/g-2/part-00000.csv` → TransferFileListPath
+ * `/.cpfs-ingest/manifests/run-1/g-2/`.
+ */
+
+/** The manifest reading in force (UNVERIFIED; see above). Same value as the emulator's copy. */
+export const MANIFEST_NAME_BASE = 'source-storage-path' as const;
+
+/** How one object is written in a manifest. */
+export interface ManifestLayout {
+  /** DstDirectory of the Import that reads the manifest; relative to FileSystemPath, starts and ends with `/`. */
+  readonly dstDirectory: string;
+  /** The `Name` cell: relative (no leading `/`), a file name last. */
+  readonly name: string;
+}
+
+/**
+ * Splits a planned object's (SrcFilePath, DstFilePath) — both with a leading `/`, SrcFilePath relative to
+ * SourceStoragePath ({@link subTaskSrcFilePath}) — into the manifest row and the Import's DstDirectory.
+ *
+ * @returns undefined when DstFilePath does not end with the whole SrcFilePath (the route renames or strips)
+ * @example manifestLayout('/raw/a.png', '/datasets/raw/a.png') // → { dstDirectory: '/datasets/', name: 'raw/a.png' }
+ */
+export function manifestLayout(srcFilePath: string, dstFilePath: string): ManifestLayout | undefined {
+  if (!srcFilePath.startsWith('/') || srcFilePath.endsWith('/') || srcFilePath.length < 2) return undefined;
+  const name = srcFilePath.slice(1);
+  if (!dstFilePath.endsWith(`/${name}`)) return undefined;
+  const dstDirectory = dstFilePath.slice(0, dstFilePath.length - name.length);
+  if (!dstDirectory.startsWith('/')) return undefined;
+  return { dstDirectory, name };
+}
+
+/**
+ * TransferFileListPath of a manifest directory (UNVERIFIED reading 2 above: from the bucket root).
+ * @param keyPrefix the manifests' OSS key prefix, ending with `/` (e.g. `.cpfs-ingest/manifests/run-1/g-2/`)
+ * @example manifestTransferFileListPath('.cpfs-ingest/manifests/r/g/') // → '/.cpfs-ingest/manifests/r/g/'
+ */
+export function manifestTransferFileListPath(keyPrefix: string): string {
+  return `/${keyPrefix}`;
 }

@@ -1,8 +1,7 @@
 /**
  * `cpfs-ingest backfill --shape …` (the built binary) listing the emulator's S3-compatible endpoint and submitting
  * into its NAS OpenAPI: the entrylist and directory shapes end to end, auto's choice printed at start, and the flag's
- * refusals. The manifest shape needs TransferFileListPath in the NAS client schema and the emulator (other
- * branches); it is covered by test/unit/bulk/run.test.ts until then.
+ * refusals. The manifest shape is in cli-manifest.test.ts, the batch-slot wait in cli-slots.test.ts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

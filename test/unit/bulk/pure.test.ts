@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { splitBurst } from '../../../shared/bulk/burst-split.js';
 import { csvField, MANIFEST_HEADER, ManifestPartBuilder, manifestRow, parseManifest } from '../../../shared/bulk/csv.js';
-import { manifestGroupPrefix, manifestImportClientToken, manifestPartKey, manifestRunId, transferFileListPath } from '../../../shared/bulk/manifest-names.js';
+import { manifestGroupPrefix, manifestImportClientToken, manifestPartKey, manifestRunId } from '../../../shared/bulk/manifest-names.js';
 import { chooseShape, directoryImportFor, type ShapeInput } from '../../../shared/bulk/shape.js';
-import { manifestLayout } from '../../../shared/planning/manifest-path.js';
+import { manifestLayout, manifestTransferFileListPath } from '../../../shared/planning/path-base.js';
 import type { PlanningSettings } from '../../../shared/planning/types.js';
 
 describe('CSV manifests', () => {
@@ -58,7 +58,7 @@ describe('CSV manifests', () => {
     expect(run).toBe(manifestRunId('b', ['x/'], undefined));
     expect(run).not.toBe(manifestRunId('b', ['x/'], '2024-01-01T00:00:00.000Z'));
     expect(manifestPartKey(run, 'g-1', 7)).toBe(`.cpfs-ingest/manifests/${run}/g-1/part-00007.csv`);
-    const path = transferFileListPath(manifestGroupPrefix(run, 'g-1'));
+    const path = manifestTransferFileListPath(manifestGroupPrefix(run, 'g-1'));
     expect(path.startsWith('/') && path.endsWith('/')).toBe(true);
     const base = { fileSystemId: 'bmcpfs-1', dataFlowId: 'df-1', conflictPolicy: 'KEEP_LATEST', dstDirectory: '/', run, partHashes: ['aa', 'bb'] };
     const token = manifestImportClientToken(base);
@@ -147,5 +147,28 @@ describe('splitBurst (function bursts, not wired yet)', () => {
     expect(() => splitBurst({ ...base, groupSize: -1 })).toThrow(/groupSize/);
     expect(() => splitBurst({ ...base, groupSize: 1, subTaskRatePerSecond: 0 })).toThrow(/subTaskRatePerSecond/);
     expect(() => splitBurst({ ...base, groupSize: 1, timeLeftMs: Number.NaN })).toThrow(/timeLeftMs/);
+  });
+});
+
+describe('manifest paths: client (path-base.ts) and emulator (emulator/paths.ts) agree', () => {
+  it('a row written by manifestLayout lands where the client planned it, in the emulator', async () => {
+    const { resolveBatchEntryPaths, MANIFEST_NAME_BASE: emulatorBase } = await import('../../../emulator/paths.js');
+    const dataFlow = { sourceStoragePath: '/data/', fileSystemPath: '/fs/' } as Parameters<typeof resolveBatchEntryPaths>[0];
+    for (const [src, dst] of [
+      ['/raw/a b,"c".png', '/datasets/raw/a b,"c".png'],
+      ['/数据/x.bin', '/数据/x.bin'],
+    ] as const) {
+      const layout = manifestLayout(src, dst);
+      expect(layout).toBeDefined();
+      const task = { action: 'Import', directory: '/', dstDirectory: layout?.dstDirectory ?? '' } as Parameters<typeof resolveBatchEntryPaths>[1];
+      const mapped = resolveBatchEntryPaths(dataFlow, task, `/${layout?.name ?? ''}`, emulatorBase);
+      expect(mapped).toEqual({ source: { store: 'bucket', path: `/data${src}` }, destination: { store: 'fileSystem', path: `/fs${dst}` } });
+    }
+  });
+
+  it('TransferFileListPath is the manifest key prefix from the bucket root, which is where the emulator reads it', () => {
+    const prefix = manifestGroupPrefix('run-x', 'g-y');
+    expect(manifestTransferFileListPath(prefix)).toBe(`/${prefix}`);
+    expect(manifestTransferFileListPath(prefix)).toMatch(/^\/\.cpfs-ingest\/manifests\/run-x\/g-y\/$/);
   });
 });
