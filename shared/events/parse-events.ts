@@ -170,6 +170,8 @@ class PayloadParser {
   visit(value: unknown, ctx: VisitContext): void {
     if (ctx.depth > MAX_ENVELOPE_DEPTH) {
       this.fail(ctx.path, `envelopes nested more than ${MAX_ENVELOPE_DEPTH} deep`);
+    } else if (value instanceof Uint8Array && ctx.depth === 0 && this.visitArrayBytes(value, ctx)) {
+      // Done element by element (the usual MNS / event-streaming batch).
     } else if (value instanceof Uint8Array) {
       const text = bytesToText(value);
       if (text === undefined) this.fail(ctx.path, 'is not UTF-8 text');
@@ -184,6 +186,40 @@ class PayloadParser {
     } else {
       this.fail(ctx.path, `expected an event envelope (object, array or text), got ${value === null ? 'null' : typeof value}`);
     }
+  }
+
+  /**
+   * A payload that is a plain top-level JSON array, one element at a time (issue 11: peak memory). The
+   * whole payload text and the whole parsed array are never held at once, only one element's text and
+   * value; and one element that is not UTF-8 or not JSON is one malformed entry (`$[i]`) instead of
+   * sinking the payload. Paths and depths are those the whole-payload path gives (`$` → `$[i]`, the
+   * array one layer below the text). Returns false, having visited nothing, when the bytes are not an
+   * array this scanner follows — the caller then takes the whole-payload path, which decides as before.
+   */
+  private visitArrayBytes(bytes: Uint8Array, ctx: VisitContext): boolean {
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ranges = arrayElementRanges(buffer);
+    if (ranges === undefined) return false;
+    if (ranges.length === 0) this.empty.push({ path: ctx.path });
+    const depth = ctx.depth + 2;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const path = `${ctx.path}[${i / 2}]`;
+      const text = bytesToText(buffer.subarray(ranges[i], ranges[i + 1]));
+      if (text === undefined) {
+        this.fail(path, 'is not UTF-8 text');
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // The parser's message quotes the input, which could be anything: keep it out.
+        this.fail(path, 'is not valid JSON');
+        continue;
+      }
+      this.visit(parsed, { path, depth, base64Layers: ctx.base64Layers });
+    }
+    return true;
   }
 
   private visitText(raw: string, ctx: VisitContext): void {
@@ -389,4 +425,78 @@ function normaliseETag(eTag: string | undefined): string | undefined {
   if (eTag === undefined) return undefined;
   const unquoted = eTag.replace(/^"(.*)"$/, '$1');
   return unquoted === '' ? undefined : unquoted;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** JSON white space (RFC 8259 §2): space, tab, LF, CR. */
+function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/**
+ * Start and end offsets (flat: `[start0, end0, start1, end1, …]`, end exclusive) of the elements of a
+ * top-level JSON array, or `undefined` when the bytes are not `[`…`]` with elements this scan can
+ * delimit (then the whole-payload path decides). A leading UTF-8 BOM and JSON white space around are
+ * allowed, as the whole-payload path allows them. Only brackets, braces, commas and strings are
+ * followed — an element's own validity is left to `JSON.parse` of its slice. Multi-byte UTF-8 sequences
+ * never contain ASCII bytes, so scanning bytes is safe. Linear: every byte is passed once (a string's
+ * closing quote found by `indexOf`, its escapes counted backwards only over that run of backslashes).
+ */
+function arrayElementRanges(b: Buffer): number[] | undefined {
+  const n = b.length;
+  let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (isJsonSpace(b[i])) i += 1;
+  if (b[i] !== OPEN_ARRAY) return undefined;
+  i += 1;
+  while (isJsonSpace(b[i])) i += 1;
+  const ranges: number[] = [];
+  if (b[i] === CLOSE_ARRAY) return onlySpaceAfter(b, i + 1) ? ranges : undefined;
+  for (;;) {
+    const start = i;
+    let depth = 0;
+    for (;;) {
+      if (i >= n) return undefined;
+      const c = b[i];
+      if (c === QUOTE) {
+        let close = i;
+        for (;;) {
+          close = b.indexOf(QUOTE, close + 1);
+          if (close < 0) return undefined;
+          let slashes = 0;
+          while (b[close - 1 - slashes] === BACKSLASH) slashes += 1;
+          if (slashes % 2 === 0) break;
+        }
+        i = close + 1;
+        continue;
+      }
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth += 1;
+      else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth === 0) break;
+        depth -= 1;
+      } else if (c === COMMA && depth === 0) break;
+      i += 1;
+    }
+    let end = i;
+    while (end > start && isJsonSpace(b[end - 1])) end -= 1;
+    if (end === start) return undefined;
+    ranges.push(start, end);
+    if (b[i] === COMMA) {
+      i += 1;
+      while (isJsonSpace(b[i])) i += 1;
+      continue;
+    }
+    return b[i] === CLOSE_ARRAY && onlySpaceAfter(b, i + 1) ? ranges : undefined;
+  }
+}
+
+function onlySpaceAfter(b: Buffer, from: number): boolean {
+  for (let i = from; i < b.length; i += 1) if (!isJsonSpace(b[i])) return false;
+  return true;
 }
