@@ -10,7 +10,7 @@
  *
  * Written with `zod/mini` (FC bundle size). Mini registers no locale: a schema whose issue message can
  * become a problem (`parseWith`, the routes in routes.ts) carries its own `error:` text. ConfigSchema
- * only re-checks values built from checked input, and FcContext swallows its issues, so neither needs one.
+ * only re-checks values built from checked input, and the FC context fields swallow their issues, so neither needs one.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -155,10 +155,16 @@ export interface LoadConfigOptions {
 
 type Problem = { field: string; rule: string };
 
-const FcContext = z.looseObject({
-  region: z.catch(z.optional(z.string()), undefined),
-  function: z.catch(z.optional(z.looseObject({ timeout: z.catch(z.optional(z.number().check(z.positive())), undefined) })), undefined),
-});
+// The FC context's region and function.timeout, each parsed on its own: a missing or wrongly typed field
+// (or a context that is not an object) counts as absent and never fails the config. Two plain schemas
+// instead of one object schema with `z.catch`: the same verdicts, and `catch` stays out of the bundle.
+const FcRegion = z.string();
+const FcTimeout = z.number().check(z.positive());
+
+/** `value[key]` when `value` is a non-array object (what an object schema would look into), else undefined. */
+function fcContextField(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
 
 /**
  * Builds the instance Config from environment variables.
@@ -205,9 +211,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const subTaskRatePerSecond = parseRate(get('CPFS_SUBTASK_RATE'), problems, isLoopbackEndpoint(get('NAS_ENDPOINT')));
 
   // FC context (optional): region fallback and the function timeout.
-  const context = FcContext.safeParse(options.fcContext ?? {});
-  const contextRegion = context.success ? context.data.region?.trim() || undefined : undefined;
-  const timeoutSeconds = context.success ? context.data.function?.timeout : undefined;
+  const regionField = FcRegion.safeParse(fcContextField(options.fcContext, 'region'));
+  const timeoutField = FcTimeout.safeParse(fcContextField(fcContextField(options.fcContext, 'function'), 'timeout'));
+  const contextRegion = regionField.success ? regionField.data.trim() || undefined : undefined;
+  const timeoutSeconds = timeoutField.success ? timeoutField.data : undefined;
   const functionTimeoutMs = timeoutSeconds !== undefined ? Math.round(timeoutSeconds * 1000) : undefined;
   if (functionTimeoutMs !== undefined && deadlineMarginMs !== undefined && deadlineMarginMs >= functionTimeoutMs) {
     problem('CPFS_DEADLINE_MARGIN_MS', `must be less than the function timeout (${functionTimeoutMs} ms)`);

@@ -145,7 +145,7 @@ const ObjectSize = z.union([
   z.pipe(z.string().check(z.regex(/^\d{1,15}$/, SIZE_RULE)), z.transform(Number)),
 ], { error: SIZE_RULE });
 
-const ElementOss = z.looseObject({
+export const ElementOss = z.looseObject({
   bucket: z.looseObject({ name: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')) }, { error: 'must be an object' }),
   object: z.looseObject({
     key: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')),
@@ -153,6 +153,54 @@ const ElementOss = z.looseObject({
     eTag: z.optional(z.string({ error: 'must be a string' })),
   }, { error: 'must be an object' }),
 });
+
+/** What a record takes from `oss` once it is accepted. */
+interface AcceptedOss {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number;
+  readonly eTag?: string;
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+/**
+ * The common case of {@link ElementOss}, checked by hand (issue 11: zod per element was 0.4× the decoding
+ * floor): returns what the schema's data would hold when `oss` certainly passes it, `undefined` otherwise
+ * — then the schema decides and names the broken rule, so rules and messages stay the schema's. It must
+ * never accept what the schema rejects (test/unit/events/fast-acceptance.test.ts compares the two);
+ * exported for that test only.
+ */
+export function acceptOss(oss: unknown): AcceptedOss | undefined {
+  if (!isPlainObject(oss)) return undefined;
+  const bucket = oss['bucket'];
+  const object = oss['object'];
+  if (!isPlainObject(bucket) || !isPlainObject(object)) return undefined;
+  const name = bucket['name'];
+  const key = object['key'];
+  if (typeof name !== 'string' || name === '' || typeof key !== 'string' || key === '') return undefined;
+  const rawSize = object['size'];
+  let size: number | undefined;
+  if (typeof rawSize === 'number') {
+    if (!Number.isSafeInteger(rawSize) || rawSize < 0) return undefined;
+    size = rawSize;
+  } else if (typeof rawSize === 'string') {
+    if (!DIGITS.test(rawSize)) return undefined;
+    size = Number(rawSize);
+  } else if (rawSize !== undefined) {
+    return undefined;
+  }
+  const eTag = object['eTag'];
+  if (eTag !== undefined && typeof eTag !== 'string') return undefined;
+  return { bucket: name, key, size, eTag };
+}
+
+/** What zod's object schemas look into: a non-null object that is not an array. */
+function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Keys that mark the JSON format of an MNS topic notification (besides `Message`). */
 const MNS_TOPIC_KEYS = ['TopicOwner', 'TopicName', 'Subscriber', 'SubscriptionName', 'MessageId', 'MessageMD5', 'PublishTime'];
@@ -170,6 +218,8 @@ class PayloadParser {
   visit(value: unknown, ctx: VisitContext): void {
     if (ctx.depth > MAX_ENVELOPE_DEPTH) {
       this.fail(ctx.path, `envelopes nested more than ${MAX_ENVELOPE_DEPTH} deep`);
+    } else if (value instanceof Uint8Array && ctx.depth === 0 && this.visitArrayBytes(value, ctx)) {
+      // Done element by element (the usual MNS / event-streaming batch).
     } else if (value instanceof Uint8Array) {
       const text = bytesToText(value);
       if (text === undefined) this.fail(ctx.path, 'is not UTF-8 text');
@@ -178,7 +228,10 @@ class PayloadParser {
       this.visitText(value, ctx);
     } else if (Array.isArray(value)) {
       if (value.length === 0) this.empty.push({ path: ctx.path });
-      value.forEach((item, i) => this.visit(item, { ...ctx, path: `${ctx.path}[${i}]`, depth: ctx.depth + 1 }));
+      const depth = ctx.depth + 1;
+      for (let i = 0; i < value.length; i += 1) {
+        this.visit(value[i], { path: `${ctx.path}[${i}]`, depth, base64Layers: ctx.base64Layers, defaults: ctx.defaults });
+      }
     } else if (isObject(value)) {
       this.visitObject(value, ctx);
     } else {
@@ -186,11 +239,45 @@ class PayloadParser {
     }
   }
 
+  /**
+   * A payload that is a plain top-level JSON array, one element at a time (issue 11: peak memory). The
+   * whole payload text and the whole parsed array are never held at once, only one element's text and
+   * value; and one element that is not UTF-8 or not JSON is one malformed entry (`$[i]`) instead of
+   * sinking the payload. Paths and depths are those the whole-payload path gives (`$` → `$[i]`, the
+   * array one layer below the text). Returns false, having visited nothing, when the bytes are not an
+   * array this scanner follows — the caller then takes the whole-payload path, which decides as before.
+   */
+  private visitArrayBytes(bytes: Uint8Array, ctx: VisitContext): boolean {
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ranges = arrayElementRanges(buffer);
+    if (ranges === undefined) return false;
+    if (ranges.length === 0) this.empty.push({ path: ctx.path });
+    const depth = ctx.depth + 2;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const path = `${ctx.path}[${i / 2}]`;
+      const text = bytesToText(buffer.subarray(ranges[i], ranges[i + 1]));
+      if (text === undefined) {
+        this.fail(path, 'is not UTF-8 text');
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // The parser's message quotes the input, which could be anything: keep it out.
+        this.fail(path, 'is not valid JSON');
+        continue;
+      }
+      this.visit(parsed, { path, depth, base64Layers: ctx.base64Layers });
+    }
+    return true;
+  }
+
   private visitText(raw: string, ctx: VisitContext): void {
     const text = raw.replace(/^\uFEFF/, '').trim();
     // The whole payload being JSON is the normal case and not worth a path step.
     const mark = (step: string) => (ctx.depth === 0 && step === 'json' ? ctx.path : `${ctx.path}(${step})`);
-    const next = { ...ctx, depth: ctx.depth + 1, defaults: undefined };
+    const depth = ctx.depth + 1;
     if (text === '') {
       this.fail(ctx.path, 'is empty');
       return;
@@ -205,13 +292,13 @@ class PayloadParser {
         this.fail(ctx.path, 'is not valid JSON');
         return;
       }
-      this.visit(parsed, { ...next, path: mark('json') });
+      this.visit(parsed, { path: mark('json'), depth, base64Layers: ctx.base64Layers });
       return;
     }
     if (first === '<') {
       const message = extractXmlMessage(text);
       if (message === undefined) this.fail(ctx.path, 'is XML without a <Message> element (expected an MNS topic notification)');
-      else this.visit(message, { ...next, path: mark('xml Message') });
+      else this.visit(message, { path: mark('xml Message'), depth, base64Layers: ctx.base64Layers });
       return;
     }
     const decoded = decodeBase64Text(text);
@@ -220,13 +307,13 @@ class PayloadParser {
     } else if (ctx.base64Layers >= MAX_BASE64_LAYERS) {
       this.fail(ctx.path, `more than ${MAX_BASE64_LAYERS} layers of base64`);
     } else {
-      this.visit(decoded, { ...next, path: mark('base64'), base64Layers: ctx.base64Layers + 1 });
+      this.visit(decoded, { path: mark('base64'), depth, base64Layers: ctx.base64Layers + 1 });
     }
   }
 
   private visitObject(value: JsonObject, ctx: VisitContext): void {
-    const inner = (key: string, extra?: Partial<VisitContext>): VisitContext => ({
-      path: `${ctx.path}.${key}`, depth: ctx.depth + 1, base64Layers: ctx.base64Layers, ...extra,
+    const inner = (key: string, defaults?: ElementDefaults): VisitContext => ({
+      path: `${ctx.path}.${key}`, depth: ctx.depth + 1, base64Layers: ctx.base64Layers, defaults,
     });
     if ('events' in value) {
       // Native OSS envelope; its elements are events, not further envelopes.
@@ -241,7 +328,7 @@ class PayloadParser {
       } else if (isObject(data) && 'messageBody' in data) {
         this.visit(data['messageBody'], inner('data.messageBody'));
       } else {
-        this.visit(data, inner('data', { defaults: cloudEventDefaults(value) }));
+        this.visit(data, inner('data', cloudEventDefaults(value)));
       }
     } else if ('Message' in value && MNS_TOPIC_KEYS.some((key) => key in value)) {
       this.visit(value['Message'], inner('Message'));
@@ -280,15 +367,17 @@ class PayloadParser {
       return;
     }
 
-    const parsed = ElementOss.safeParse(oss);
-    if (!parsed.success) {
-      const reasons = parsed.error.issues.map((issue) => `oss.${issue.path.join('.')} ${issue.message}`);
+    const accepted = acceptOss(oss);
+    if (accepted === undefined) {
+      // The schema is the rule and names what broke it; the fast check above only accepts what it accepts.
+      const parsed = ElementOss.safeParse(oss);
+      const reasons = parsed.success ? ['oss was rejected by the fast check but not by the schema (a bug here)'] : parsed.error.issues.map((issue) => `oss.${issue.path.join('.')} ${issue.message}`);
       this.fail(path, [...new Set(reasons)].join('; '), this.readableIdentity(oss));
       return;
     }
     let key: string;
     try {
-      key = decodeObjectKey(parsed.data.object.key, this.keyEncoding);
+      key = decodeObjectKey(accepted.key, this.keyEncoding);
     } catch (error) {
       this.fail(`${path}.oss.object.key`, error instanceof ValidationError ? error.rule : 'cannot be decoded');
       return;
@@ -298,27 +387,29 @@ class PayloadParser {
       return;
     }
 
-    const bucket = parsed.data.bucket.name;
-    const eTag = normaliseETag(parsed.data.object.eTag);
-    const size = parsed.data.object.size;
+    const bucket = accepted.bucket;
+    const eTag = normaliseETag(accepted.eTag);
+    const size = accepted.size;
     const eventTime = stringOrUndefined(element['eventTime']) ?? defaults?.eventTime;
     const region = stringOrUndefined(element['region']) ?? defaults?.region;
 
-    const identity = eTag !== undefined ? JSON.stringify(['etag', bucket, key, eTag]) : JSON.stringify(['size', bucket, key, size ?? null]);
+    // Length-prefixed, so injective: no two (bucket, key, eTag | size) give one string.
+    const identity = eTag !== undefined
+      ? `e${bucket.length}:${bucket}${key.length}:${key}${eTag}`
+      : `s${bucket.length}:${bucket}${key.length}:${key}${size === undefined ? '-' : size}`;
     if (this.seen.has(identity)) {
       this.duplicates.push({ bucket, key, ...(eTag !== undefined && { eTag }), path });
       return;
     }
     this.seen.add(identity);
-    this.records.push({
-      bucket,
-      key,
-      ...(size !== undefined && { size }),
-      ...(eTag !== undefined && { eTag }),
-      eventName,
-      ...(eventTime !== undefined && { eventTime }),
-      ...(region !== undefined && { region }),
-    });
+    // Fields set one by one, absent ones left out (not `undefined`), in the order records always had.
+    const record: Partial<Mutable<ObjectCreated>> = { bucket, key };
+    if (size !== undefined) record.size = size;
+    if (eTag !== undefined) record.eTag = eTag;
+    record.eventName = eventName;
+    if (eventTime !== undefined) record.eventTime = eventTime;
+    if (region !== undefined) record.region = region;
+    this.records.push(record as ObjectCreated);
   }
 
   private ignore(reason: IgnoreReason, eventName: string, path: string, rawKey: unknown): void {
@@ -389,4 +480,78 @@ function normaliseETag(eTag: string | undefined): string | undefined {
   if (eTag === undefined) return undefined;
   const unquoted = eTag.replace(/^"(.*)"$/, '$1');
   return unquoted === '' ? undefined : unquoted;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** JSON white space (RFC 8259 §2): space, tab, LF, CR. */
+function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/**
+ * Start and end offsets (flat: `[start0, end0, start1, end1, …]`, end exclusive) of the elements of a
+ * top-level JSON array, or `undefined` when the bytes are not `[`…`]` with elements this scan can
+ * delimit (then the whole-payload path decides). A leading UTF-8 BOM and JSON white space around are
+ * allowed, as the whole-payload path allows them. Only brackets, braces, commas and strings are
+ * followed — an element's own validity is left to `JSON.parse` of its slice. Multi-byte UTF-8 sequences
+ * never contain ASCII bytes, so scanning bytes is safe. Linear: every byte is passed once (a string's
+ * closing quote found by `indexOf`, its escapes counted backwards only over that run of backslashes).
+ */
+function arrayElementRanges(b: Buffer): number[] | undefined {
+  const n = b.length;
+  let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (isJsonSpace(b[i])) i += 1;
+  if (b[i] !== OPEN_ARRAY) return undefined;
+  i += 1;
+  while (isJsonSpace(b[i])) i += 1;
+  const ranges: number[] = [];
+  if (b[i] === CLOSE_ARRAY) return onlySpaceAfter(b, i + 1) ? ranges : undefined;
+  for (;;) {
+    const start = i;
+    let depth = 0;
+    for (;;) {
+      if (i >= n) return undefined;
+      const c = b[i];
+      if (c === QUOTE) {
+        let close = i;
+        for (;;) {
+          close = b.indexOf(QUOTE, close + 1);
+          if (close < 0) return undefined;
+          let slashes = 0;
+          while (b[close - 1 - slashes] === BACKSLASH) slashes += 1;
+          if (slashes % 2 === 0) break;
+        }
+        i = close + 1;
+        continue;
+      }
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth += 1;
+      else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth === 0) break;
+        depth -= 1;
+      } else if (c === COMMA && depth === 0) break;
+      i += 1;
+    }
+    let end = i;
+    while (end > start && isJsonSpace(b[end - 1])) end -= 1;
+    if (end === start) return undefined;
+    ranges.push(start, end);
+    if (b[i] === COMMA) {
+      i += 1;
+      while (isJsonSpace(b[i])) i += 1;
+      continue;
+    }
+    return b[i] === CLOSE_ARRAY && onlySpaceAfter(b, i + 1) ? ranges : undefined;
+  }
+}
+
+function onlySpaceAfter(b: Buffer, from: number): boolean {
+  for (let i = from; i < b.length; i += 1) if (!isJsonSpace(b[i])) return false;
+  return true;
 }

@@ -5,29 +5,41 @@
  * instead of throwing, so the caller can record a malformed entry and carry on.
  */
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+import { isUtf8 } from 'node:buffer';
 
-/** Strict UTF-8 decoding (a leading BOM is dropped); `undefined` if the bytes are not UTF-8. */
+const BOM = 0xfeff;
+
+/**
+ * Strict UTF-8 decoding (a leading BOM is dropped); `undefined` if the bytes are not UTF-8.
+ * `isUtf8` then `toString` rather than a fatal `TextDecoder`: the same verdict and text, measured faster
+ * on the bodies of a batch (issue 11, decode path).
+ */
 export function bytesToText(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(bytes)) return undefined;
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString('utf8');
+  return text.charCodeAt(0) === BOM ? text.slice(1) : text;
 }
 
 // Standard alphabet with padding, as MNS and EventBridge use; line breaks are tolerated because some
-// encoders wrap at 76 columns.
+// encoders wrap at 76 columns. This is the rule; the Buffer round trip below only answers it faster.
 const BASE64_TEXT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const WHITE_SPACE = /\s/;
 
 /**
  * Decodes `text` as base64 of UTF-8 text.
  * @returns the decoded text, or `undefined` if `text` is not canonical base64 or does not decode to UTF-8.
  */
 export function decodeBase64Text(text: string): string | undefined {
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length === 0 || !BASE64_TEXT.test(compact)) return undefined;
-  return bytesToText(Buffer.from(compact, 'base64'));
+  const compact = WHITE_SPACE.test(text) ? text.replace(/\s+/g, '') : text;
+  if (compact.length === 0 || compact.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(compact, 'base64');
+  // Buffer.from skips what is not base64 and accepts the URL alphabet; encoding its bytes again gives the
+  // input back only when the input was standard, canonical base64 — then the rule holds. Otherwise the
+  // rule itself is asked: it also accepts padding with non-zero spare bits (`QR==`), which the round
+  // trip does not reproduce.
+  if (bytes.toString('base64') !== compact && !BASE64_TEXT.test(compact)) return undefined;
+  return bytesToText(bytes);
 }
 
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

@@ -167,6 +167,9 @@ function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true;
 
   const { fileSystemId, dataFlowId } = settings;
   const conflictPolicy = match.route.conflictPolicy;
+  // objectId is a SHA-256 per object and nothing on the invocation path reads it (issue 11: it was 0.45×
+  // the decoding floor): derived on first read, then kept, so every reader still sees one stable value.
+  let id: string | undefined;
   return {
     ok: true,
     item: {
@@ -179,7 +182,10 @@ function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true;
       dstFilePath,
       conflictPolicy,
       groupKey: streamTaskGroupKey(fileSystemId, dataFlowId, conflictPolicy),
-      objectId: objectId({ fileSystemId, dataFlowId, srcFilePath, dstFilePath, size: record.size, eTag: record.eTag }),
+      get objectId(): string {
+        id ??= objectId({ fileSystemId, dataFlowId, srcFilePath, dstFilePath, size: record.size, eTag: record.eTag });
+        return id;
+      },
     },
   };
 }

@@ -213,6 +213,21 @@ describe('loadConfig — region and endpoint', () => {
     // A context of an unexpected shape is not a configuration problem.
     expect(loadConfig(base, { fcContext: { function: 'x', region: 7 } }).functionTimeoutMs).toBeUndefined();
   });
+
+  it('reads each FC context field on its own: a wrong one counts as absent without hiding the other', () => {
+    const { FC_REGION: _r, ...noRegion } = base;
+    const both = loadConfig(noRegion, { fcContext: { region: ' cn-qingdao ', function: { timeout: 90.5, memorySize: 512 }, extra: 1 } });
+    expect([both.region, both.functionTimeoutMs]).toEqual(['cn-qingdao', 90_500]);
+    const badTimeout = loadConfig(noRegion, { fcContext: { region: 'cn-qingdao', function: { timeout: '60' } } });
+    expect([badTimeout.region, badTimeout.functionTimeoutMs]).toEqual(['cn-qingdao', undefined]);
+    for (const timeout of [0, -1, Number.NaN, null]) {
+      expect(loadConfig(base, { fcContext: { region: 7, function: { timeout } } }).functionTimeoutMs).toBeUndefined();
+    }
+    expect(loadConfig(base, { fcContext: { region: 7, function: { timeout: 30 } } }).functionTimeoutMs).toBe(30_000);
+    for (const fcContext of ['cn-qingdao', [{ region: 'cn-qingdao' }], null, 42]) {
+      expect(problemsOf(noRegion, { fcContext }).map((p) => p.field)).toEqual(['FC_REGION']);
+    }
+  });
 });
 
 describe('loadConfig — routes', () => {

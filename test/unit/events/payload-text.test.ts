@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { bytesToText, decodeBase64Text, decodeXmlEntities, extractXmlMessage } from '../../../shared/events/payload-text.js';
 
 describe('payload text decoders', () => {
@@ -16,6 +17,45 @@ describe('payload text decoders', () => {
     expect(decodeBase64Text('abc')).toBeUndefined(); // not a multiple of 4
     expect(decodeBase64Text('ab-_')).toBeUndefined(); // base64url alphabet
     expect(decodeBase64Text('')).toBeUndefined();
+  });
+
+  it('bytesToText: only one BOM is dropped, other bytes as decoded; a Uint8Array view is read in place', () => {
+    expect(bytesToText(Buffer.from('\uFEFF\uFEFFa', 'utf8'))).toBe('\uFEFFa');
+    expect(bytesToText(Buffer.from('a\uFEFF', 'utf8'))).toBe('a\uFEFF');
+    expect(bytesToText(new Uint8Array(0))).toBe('');
+    const backing = new Uint8Array([0xff, 0x61, 0x62, 0xff]);
+    expect(bytesToText(backing.subarray(1, 3))).toBe('ab');
+    expect(bytesToText(backing)).toBeUndefined();
+    expect(bytesToText(Buffer.from([0xed, 0xa0, 0x80]))).toBeUndefined(); // an encoded surrogate is not UTF-8
+    expect(bytesToText(Buffer.from([0xe6, 0x95]))).toBeUndefined(); // truncated sequence
+  });
+
+  it('decodeBase64Text: the rule is the alphabet-and-padding pattern, not what Buffer happens to accept', () => {
+    expect(decodeBase64Text('QR==')).toBe('A'); // non-zero spare bits: the pattern accepts them
+    expect(decodeBase64Text('QUJ=')).toBe('AB');
+    expect(decodeBase64Text('QQ==')).toBe('A');
+    expect(decodeBase64Text(' QU\r\nJD\t')).toBe('ABC');
+    expect(decodeBase64Text('QQ')).toBeUndefined(); // unpadded
+    expect(decodeBase64Text('QQ==QQ==')).toBeUndefined(); // padding inside
+    expect(decodeBase64Text('Q===')).toBeUndefined();
+    expect(decodeBase64Text('QUJD!===')).toBeUndefined(); // Buffer would skip the "!"
+    expect(decodeBase64Text('  \n ')).toBeUndefined();
+  });
+
+  it('decodeBase64Text decides as the pattern does, for any text', () => {
+    const rule = (text: string): string | undefined => {
+      const compact = text.replace(/\s+/g, '');
+      if (compact.length === 0 || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) return undefined;
+      return bytesToText(Buffer.from(compact, 'base64'));
+    };
+    const char = fc.constantFrom(...'QUJDRSaz09+/-_= \n!'.split(''));
+    fc.assert(fc.property(fc.array(char, { maxLength: 16 }).map((c) => c.join('')), (text) => {
+      expect(decodeBase64Text(text)).toBe(rule(text));
+    }), { numRuns: 2000 });
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 24 }), (text) => {
+      const encoded = Buffer.from(text).toString('base64');
+      expect(decodeBase64Text(encoded)).toBe(rule(encoded));
+    }));
   });
 
   it('decodeXmlEntities decodes once', () => {

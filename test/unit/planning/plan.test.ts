@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ObjectCreated } from '../../../shared/events/types.js';
-import { streamTaskClientToken, subTaskClientToken } from '../../../shared/planning/client-token.js';
+import { objectId, streamTaskClientToken, subTaskClientToken } from '../../../shared/planning/client-token.js';
 import {
   groupByStreamTask,
   planSubmissions,
@@ -46,6 +46,18 @@ describe('planSubmissions: SrcFilePath / DstFilePath', () => {
       groupKey: `${settings.fileSystemId}/${settings.dataFlowId}/KEEP_LATEST`,
       objectId: expect.stringMatching(/^cpfs-obj-[0-9a-f]{48}$/),
     });
+  });
+
+  it('derives objectId on first read, from this version of the object and its destination', () => {
+    const settings = planningSettings({ routes: [route('raw/', '/r/', 'KEEP_LATEST')] });
+    const record = objectCreated({ key: 'raw/a.png', size: 7, eTag: '"abc"' });
+    const [item] = planSubmissions([record], settings).items;
+    const expected = objectId({ fileSystemId: settings.fileSystemId, dataFlowId: settings.dataFlowId, srcFilePath: '/raw/a.png', dstFilePath: '/r/a.png', size: 7, eTag: 'ABC' });
+    expect(item?.objectId).toBe(expected);
+    expect(item?.objectId).toBe(expected);
+    expect(JSON.parse(JSON.stringify(item)).objectId).toBe(expected);
+    const [other] = planSubmissions([objectCreated({ key: 'raw/a.png', size: 8, eTag: '"abc"' })], settings).items;
+    expect(other?.objectId).not.toBe(expected);
   });
 });
 
