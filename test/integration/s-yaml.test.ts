@@ -28,11 +28,15 @@ import {
   checkOssTrigger,
   checkRamPolicy,
   checkRequiredVariables,
+  checkMemory,
   checkTimeout,
   checkTimerTrigger,
   createFc3Validator,
   everyIntervalSeconds,
   loadFc3Schema,
+  maxRecordsForMemory,
+  readMemoryFigures,
+  requiredMemoryMB,
   requiredTimeoutSeconds,
   type Fc3Validator,
   type Grant,
@@ -77,6 +81,7 @@ const FunctionProps = z.looseObject({
   code: z.string(),
   handler: z.string(),
   timeout: z.number(),
+  memorySize: z.number(),
   role: z.string(),
   environmentVariables: z.record(z.string(), z.string()),
   asyncInvokeConfig: z.looseObject({ maxAsyncEventAgeInSeconds: z.number() }),
@@ -238,6 +243,24 @@ describe('s.yaml rendered offline by `s preview -o json`', () => {
     expect(checkTimeout(batchProps.timeout, timeoutInputs(batchProps, window))).toEqual([]);
     const ossProps = functionProps(ossMode, 'ossStreamImport');
     expect(checkTimeout(ossProps.timeout, timeoutInputs(ossProps, 1))).toEqual([]);
+  });
+
+  it('sizes memory for a full batch from the bench memory figures, and says which batch each size holds', () => {
+    const figures = readMemoryFigures(resolve(REPO_ROOT, 'bench/results/latest.json'));
+    const batchProps = functionProps(batchMode, 'ossStreamImport');
+    const window = z.object({ triggerConfig: z.object({ runOptions: z.object({ batchWindow: z.object({ CountBasedWindow: z.number() }) }) }) })
+      .parse(batchProps.triggers[0]).triggerConfig.runOptions.batchWindow.CountBasedWindow;
+    expect(checkMemory(batchProps.memorySize, window, figures)).toEqual([]);
+    // The rule can fail: a 10,000-record window in a 128 MB instance does not fit.
+    expect(checkMemory(128, 10_000, figures)).toHaveLength(1);
+    // deploy/DEPLOY.md's table states the largest batch per memory size; it must follow the same figures.
+    const deployDoc = readFileSync(resolve(REPO_ROOT, 'deploy/DEPLOY.md'), 'utf8');
+    for (const memoryMB of [128, 256, 512]) {
+      const records = Math.min(10_000, maxRecordsForMemory(memoryMB, figures));
+      const shown = records >= 10_000 ? 'any batch (≤ 10,000)' : `≤ ${(Math.floor(records / 500) * 500).toLocaleString('en-US')}`;
+      expect(deployDoc, `DEPLOY.md row for ${memoryMB} MB`).toContain(`| ${memoryMB} MB | ${shown} |`);
+      expect(requiredMemoryMB(Math.min(records, 10_000), figures)).toBeLessThanOrEqual(memoryMB);
+    }
   });
 
   it('sends async invocations that fail every retry to a failure destination', () => {

@@ -297,6 +297,52 @@ export function checkTimeout(timeoutSeconds: number, inputs: TimeoutInputs): str
     : [`timeout ${timeoutSeconds} s is below ${required} s needed for ${inputs.recordsPerInvocation} records x ${inputs.concurrentInvocations} invocations at ${inputs.quotaPerSecond}/s + ${TIMEOUT_MARGIN_SECONDS} s`];
 }
 
+/**
+ * Memory one ingest invocation needs for a batch, from the bench's own figures (bench/results/latest.json,
+ * memory section: peak RSS of the built bundle ingesting a 1,000-record MNS batch, and the growth per record
+ * measured from 1,000 to 50,000 records), times {@link MEMORY_HEADROOM} for what the bench does not see (FC's
+ * runtime around the handler, larger keys than the bench's ~50 bytes, GC timing).
+ */
+export const MEMORY_HEADROOM = 1.5;
+
+const BenchFigures = z.looseObject({ figures: z.array(z.looseObject({ id: z.string(), value: z.number() })) });
+
+export interface MemoryFigures {
+  /** Peak RSS of a 1,000-record batch ingest, MiB. */
+  readonly peakMiBAt1000: number;
+  /** Peak RSS growth per record beyond that, KiB. */
+  readonly growthKiBPerRecord: number;
+}
+
+/** The two memory figures the sizing rule uses, read from a bench results file (fails naming a missing one). */
+export function readMemoryFigures(resultsFile: string): MemoryFigures {
+  const { figures } = BenchFigures.parse(JSON.parse(readFileSync(resultsFile, 'utf8')));
+  const value = (id: string): number => {
+    const found = figures.find((f) => f.id === id);
+    if (found === undefined) throw new Error(`${resultsFile}: figure ${id} is missing (run npm run bench)`);
+    return found.value;
+  };
+  return { peakMiBAt1000: value('memory.batchIngest.1000.peakRssMiB'), growthKiBPerRecord: value('memory.batchIngest.growthKiBPerRecord') };
+}
+
+/** Smallest memory (MB, as FC counts memorySize) for a batch of `records`, headroom included. */
+export function requiredMemoryMB(records: number, figures: MemoryFigures): number {
+  const peakMiB = figures.peakMiBAt1000 + (Math.max(0, records - 1000) * figures.growthKiBPerRecord) / 1024;
+  return Math.ceil(peakMiB * MEMORY_HEADROOM);
+}
+
+/** Largest batch (records) a memory size holds by the same rule. */
+export function maxRecordsForMemory(memoryMB: number, figures: MemoryFigures): number {
+  const room = memoryMB / MEMORY_HEADROOM - figures.peakMiBAt1000;
+  return room < 0 ? 0 : 1000 + Math.floor((room * 1024) / figures.growthKiBPerRecord);
+}
+
+/** The function's memorySize holds a full batch (see s.yaml, "Sizing"). */
+export function checkMemory(memoryMB: number, records: number, figures: MemoryFigures): string[] {
+  const required = requiredMemoryMB(records, figures);
+  return memoryMB >= required ? [] : [`memorySize ${memoryMB} MB is below ${required} MB needed for ${records} records (bench: ${figures.peakMiBAt1000} MiB at 1,000 + ${figures.growthKiBPerRecord} KiB/record, x${MEMORY_HEADROOM})`];
+}
+
 const AsyncInvokeConfig = z.looseObject({
   maxAsyncRetryAttempts: z.number().int().min(0).max(8),
   maxAsyncEventAgeInSeconds: z.number().int().positive(),
