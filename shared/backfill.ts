@@ -27,8 +27,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import type { Config } from './config/load-config.js';
-import type { IngestDeps, RecordOutcome } from './ingest.js';
-import { ingestRecords } from './ingest.js';
+import type { IngestDeps, RecordOutcome } from './ingest/index.js';
+import { ingestRecords } from './ingest/index.js';
 import { ConfigError, CpfsIngestError, ValidationError } from './errors.js';
 import type { ObjectCreated } from './events/types.js';
 import { listObjects, toObjectCreated, type ListedPage, type ListObjectsOptions } from './oss/listing.js';

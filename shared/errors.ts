@@ -74,3 +74,9 @@ export class ResponseShapeError extends CpfsIngestError {
   readonly retryable = false;
   readonly code = 'ResponseShape';
 }
+
+/** No live StreamImport task could be had in this invocation (it keeps vanishing); FC's replay tries again. */
+export class StreamTaskUnavailableError extends CpfsIngestError {
+  readonly retryable = true;
+  readonly code = 'StreamTaskUnavailable';
+}

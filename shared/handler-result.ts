@@ -1,6 +1,6 @@
 /** What a handler returns, and the errors it throws to have FC retry the event. */
-import type { IngestReport, RecordOutcome } from './ingest.js';
-import { boundOutcome } from './ingest.js';
+import type { IngestReport, RecordOutcome } from './ingest/index.js';
+import { boundOutcome } from './ingest/index.js';
 
 /**
  * Most outcomes a handler returns. A 10,000-record queue batch would otherwise return megabytes to FC's

@@ -4,7 +4,7 @@
  * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
  */
 import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
-import { ingest, InstanceState, type IngestReport } from './ingest.js';
+import { ingest, InstanceState, type IngestReport } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { isThrottling } from './nas/classify.js';
 import { createNasClient, type NasClient } from './nas/client.js';

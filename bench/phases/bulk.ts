@@ -21,7 +21,7 @@ import type { ManifestStore } from '../../shared/bulk/manifest-store.js';
 import { chooseShape } from '../../shared/bulk/shape.js';
 import type { BackfillShape } from '../../shared/bulk/shape.js';
 import { loadConfig } from '../../shared/config/load-config.js';
-import { InstanceState } from '../../shared/ingest.js';
+import { InstanceState } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import type { CallOptions, CreateDataFlowSubTaskParams, CreateDataFlowTaskParams, DataFlowApi, DescribeDataFlowTasksParams, OperationName } from '../../shared/nas/types.js';
 import type { DataFlowTask } from '../../shared/nas/wire.js';

@@ -24,7 +24,7 @@ import type { BackfillOptions, BackfillStatus, BackfillSummary, BackfillTotals, 
 import { addTotals, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS, PER_RECORD_FAILURE_CODES, WAIT_AND_RETRY_CODES } from '../backfill.js';
 import { CpfsIngestError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
-import { ingestRecords } from '../ingest.js';
+import { ingestRecords } from '../ingest/index.js';
 import type { CreateDataFlowTaskParams } from '../nas/types.js';
 import type { ConflictPolicy, DataFlowTask } from '../nas/wire.js';
 import { planImportBatches } from '../planning/entry-list.js';

@@ -26,7 +26,7 @@
  * then; the streaming task's ConflictPolicy decides over an existing file).
  */
 import { NasApiError } from '../errors.js';
-import { resolveStreamTask, type IngestDeps } from '../ingest.js';
+import { resolveStreamTask, type IngestDeps } from '../ingest/index.js';
 import { isRetryableError } from '../nas/classify.js';
 import type { ConflictPolicy, DataFlowSubTask, DataFlowTask } from '../nas/wire.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';

@@ -9,7 +9,7 @@
  * inside the emulator right after the N-th request of an action ran, while the invocation continues.
  */
 import { describe, expect, it, type TestContext } from 'vitest';
-import type { IngestReport } from '../../shared/ingest.js';
+import type { IngestReport } from '../../shared/ingest/index.js';
 import { createRuntime, runIngestInvocation } from '../../shared/runtime.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
 import { EXACTLY_ONCE, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';

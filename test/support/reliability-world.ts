@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
 import type { LifecycleTimings } from '../../emulator/lifecycle.js';
-import type { IngestReport, RecordOutcome } from '../../shared/ingest.js';
+import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
 import { createNasClient, type NasClientOptions } from '../../shared/nas/client.js';
 import { fromFcContext } from '../../shared/nas/credentials.js';
 import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';

@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import type { CliIo } from '../../../cli/io.js';
-import { ingest } from '../../../shared/ingest.js';
+import { ingest } from '../../../shared/ingest/index.js';
 import { createRuntime } from '../../../shared/runtime.js';
 import { verify, type ObjectReader } from '../../../shared/verify/index.js';
 import { nativeEnvelope, objectCreatedEvent } from '../../support/event-factories.js';
