@@ -4,6 +4,7 @@
  * instance.
  */
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
+import { CpfsIngestError } from '../../shared/errors.js';
 import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
 import { beginInvocation, createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
 import { s3ObjectReader } from '../../shared/verify/object-reader.js';
@@ -11,10 +12,13 @@ import { ossStateStore } from './oss-state-store.js';
 import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
 /** Thrown so that FC records the run as failed (and sends it to the failure destination). */
-export class ReconcileIncompleteError extends Error {
+export class ReconcileIncompleteError extends CpfsIngestError {
+  override readonly name = 'ReconcileIncompleteError';
+  /** The next timer run resumes from the saved state. */
+  readonly retryable = true;
+  readonly code = 'ReconcileIncomplete';
   constructor(readonly report: ReconcileReport) {
     super(`reconcile stopped (${report.status})${report.error ? `: ${report.error.code}: ${report.error.message}` : ''}; the next run resumes from the saved state`);
-    this.name = 'ReconcileIncompleteError';
   }
 }
 

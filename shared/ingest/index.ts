@@ -34,7 +34,7 @@ export { NOT_BATCHABLE_CODE } from '../nas/classify.js';
 export { importRequest } from './batch/requests.js';
 export type { IngestDeps, InvocationContext } from './deps.js';
 export { Capabilities, InstanceState, StreamTaskCache, SubmittedSubTasks } from './instance-state.js';
-export { boundOutcome, describeError, type IngestReport, type OutcomeStatus, type RecordOutcome } from './outcomes.js';
+export { boundOutcome, type IngestReport, type OutcomeStatus, type RecordOutcome } from './outcomes.js';
 export { streamTaskRequest, subTaskRequest } from './stream/requests.js';
 export { resolveStreamTask } from './stream/resolve-task.js';
 export { findResumePoint, resumeOrder, submissionOrder, type SubmissionOrder } from './stream/resume.js';

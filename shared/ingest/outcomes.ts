@@ -1,11 +1,12 @@
 /** One outcome per record: its shape, how failures and refusals become outcomes, bounding and the summary. */
-import { CpfsIngestError, DeadlineExceededError } from '../errors.js';
+import { DeadlineExceededError } from '../errors.js';
 import type { ParsedEvents } from '../events/parse-events.js';
 import type { ObjectCreated } from '../events/types.js';
-import { isRetryableError, isSystemFailure } from '../nas/classify.js';
+import { describeError } from '../nas/classify.js';
 import type { ConflictPolicy } from '../nas/wire.js';
 import type { PlannedObject, RejectionKind } from '../planning/index.js';
 import { boundText, MAX_OUTCOME_CODE_CHARS, MAX_OUTCOME_KEY_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from '../text-bound.js';
+
 
 /** What happened to one record. Every record of the payload gets exactly one. */
 export type RecordOutcome =
@@ -139,20 +140,6 @@ export function failed(item: PlannedObject, error: unknown, retryableOverride?: 
     retryable: retryableOverride ?? retryable,
     ...(system ? { system: true as const } : {}),
   };
-}
-
-/**
- * Code, bounded message and flags of a failure. The split system failure / record-scoped refusal is
- * decided by isSystemFailure (shared/nas/classify.ts), nowhere else.
- */
-export function describeError(error: unknown): { code: string; message: string; retryable: boolean; system: boolean } {
-  const system = isSystemFailure(error);
-  if (error instanceof Error && 'retryable' in error && 'code' in error) {
-    const e = error as CpfsIngestError;
-    return { code: boundText(String(e.code), MAX_OUTCOME_CODE_CHARS), message: boundText(e.message, MAX_OUTCOME_MESSAGE_CHARS), retryable: e.retryable, system };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'Unexpected', message: boundText(message, MAX_OUTCOME_MESSAGE_CHARS), retryable: isRetryableError(error), system };
 }
 
 export function deadlineFailure(item: PlannedObject): RecordOutcome {

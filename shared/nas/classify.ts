@@ -10,6 +10,7 @@ import {
   NetworkError,
   TimeoutError,
 } from '../errors.js';
+import { boundText, MAX_OUTCOME_CODE_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from '../text-bound.js';
 import { ErrorBody } from './wire.js';
 
 /** Over-quota answers. Alibaba sends them as HTTP 400 or 503 depending on the gateway. */
@@ -104,11 +105,19 @@ export function isPermanentCode(code: string | undefined): boolean {
   return code !== undefined && NON_RETRYABLE_CODES.has(code);
 }
 
-/** Credentials rejected or out of date (`InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, signature). */
+/**
+ * Credentials rejected or out of date: `InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, `InvalidTimeStamp.*`
+ * (a clock off by more than the allowed skew), a missing token, or the signature.
+ */
 export function isCredentialProblem(code: string | undefined): boolean {
   return (
     code !== undefined &&
-    (code.startsWith('InvalidAccessKeyId') || code.startsWith('InvalidSecurityToken') || code === 'SignatureDoesNotMatch')
+    (code.startsWith('InvalidAccessKeyId') ||
+      code.startsWith('InvalidSecurityToken') ||
+      code.startsWith('InvalidTimeStamp') ||
+      code === 'MissingSecurityToken' ||
+      code === 'SignatureDoesNotMatch' ||
+      code === 'IncompleteSignature')
   );
 }
 
@@ -359,4 +368,28 @@ export const NOT_BATCHABLE_CODE = 'NotBatchable';
  */
 export function isRecordScopedRefusalCode(code: string): boolean {
   return isEntryRefusalCode(code) || code === 'ValidationError' || code === NOT_BATCHABLE_CODE;
+}
+
+/**
+ * The same ClientToken came with other parameters: an earlier run already sent this request in another
+ * form (e.g. without CreateDirIfNotExist, or a re-drive by another run). Docs: §1 (idempotency).
+ */
+export function isTokenReusedWithOtherParameters(error: unknown): boolean {
+  return nasCodeOf(error) === 'IdempotentParameterMismatch';
+}
+
+/**
+ * THE description of a failure, used by every reader (ingest outcomes, backfill and reconcile summaries,
+ * the CLI): code, bounded message, and flags. An error of the hierarchy (shared/errors.ts) gives its own
+ * code and `retryable`; anything else is `Unexpected`, retryable only if it says so. `system` is
+ * isSystemFailure, nowhere else decided.
+ */
+export function describeError(error: unknown): { code: string; message: string; retryable: boolean; system: boolean } {
+  const system = isSystemFailure(error);
+  if (error instanceof Error && 'retryable' in error && 'code' in error) {
+    const e = error as CpfsIngestError;
+    return { code: boundText(String(e.code), MAX_OUTCOME_CODE_CHARS), message: boundText(e.message, MAX_OUTCOME_MESSAGE_CHARS), retryable: e.retryable, system };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'Unexpected', message: boundText(message, MAX_OUTCOME_MESSAGE_CHARS), retryable: isRetryableError(error), system };
 }
