@@ -223,7 +223,7 @@ export function isRetryableError(error: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// System failures versus record-scoped refusals (issue 13, point 2) — THE one place that splits them.
+// System failures versus record-scoped refusals — THE one place that splits them.
 //
 // A **system failure** says nothing about the record being submitted: the same call for any other record
 // would fail the same way (our credentials, signature, permissions, endpoint, TLS, the data flow or file
