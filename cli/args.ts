@@ -3,13 +3,13 @@
  * shares, usage errors, and the value parsers (numbers, times) with messages that name the flag and the rule.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CpfsIngestError } from '../shared/errors.js';
 
 /** A command line that cannot be run; exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+export class UsageError extends CpfsIngestError {
+  override readonly name = 'UsageError';
+  readonly retryable = false;
+  readonly code = 'Usage';
 }
 
 /** Options every command takes. */

@@ -20,16 +20,17 @@
  *   not skipped, the next run starts with it again;
  * - `error`: listing failed (after the listing module's own retries) or the checkpoint could not be saved.
  * Records that planning rejects, or that the service refuses for reasons of their own
- * ({@link PER_RECORD_FAILURE_CODES}), are reported (counts, and the first {@link MAX_REPORTED_RECORDS} with
+ * (isRecordScopedRefusalCode, shared/nas/classify.ts), are reported (counts, and the first {@link MAX_REPORTED_RECORDS} with
  * their reasons) and the page still counts as submitted. Any other non-retryable failure (credentials,
  * permissions, a missing data flow…) stops the backfill with `error` before the page: nothing is skipped.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import type { Config } from './config/load-config.js';
-import type { IngestDeps, RecordOutcome } from './ingest.js';
-import { ingestRecords } from './ingest.js';
-import { ConfigError, CpfsIngestError, ValidationError } from './errors.js';
+import type { IngestDeps, RecordOutcome } from './ingest/index.js';
+import { ingestRecords } from './ingest/index.js';
+import { describeError, isBatchTaskLimitCode, isRecordScopedRefusalCode } from './nas/classify.js';
+import { ConfigError, ValidationError } from './errors.js';
 import type { ObjectCreated } from './events/types.js';
 import { listObjects, toObjectCreated, type ListedPage, type ListObjectsOptions } from './oss/listing.js';
 import { createOssS3Client, ossS3Endpoint, type OssCredentials, type OssCredentialsProvider } from './oss/s3-client.js';
@@ -40,30 +41,6 @@ import { BulkCheckpointSchema } from './bulk/state.js';
 
 /** How many rejected / failed records a summary keeps with their reasons (the counts are always complete). */
 export const MAX_REPORTED_RECORDS = 1000;
-
-/**
- * Non-retryable failure codes that belong to one record — the service refused that object's request (its
- * path, its size) — so the backfill reports the record and moves on. Any other non-retryable failure
- * (credentials, permissions, a missing data flow or file system, an unsupported version…) would fail every
- * record the same way: the backfill stops before the page instead, so that fixing the cause and re-running
- * submits those objects rather than leaving them behind as "failed".
- */
-/**
- * Non-retryable for one request, yet worth waiting for in a backfill: `OperationDenied.DependencyViolation` is
- * what a CPFS for LINGJUN data flow answers to a fifth concurrent batch (Import) task — it clears as the running
- * ones finish. The backfill retries these like retryable failures (and stops before the page if they persist).
- */
-export const WAIT_AND_RETRY_CODES: ReadonlySet<string> = new Set(['OperationDenied.DependencyViolation']);
-
-export const PER_RECORD_FAILURE_CODES: ReadonlySet<string> = new Set([
-  'IllegalCharacters',
-  'InvalidParameter.InvalidFormat',
-  'InvalidParameter.SizeTooLarge',
-  'ValidationError',
-  // An object of a route batch Import cannot express, met when auto fell back to batch (LINGJUN < 2.6):
-  // the other routes' objects of the page still go in (shared/ingest.ts NOT_BATCHABLE_CODE).
-  'NotBatchable',
-]);
 
 /** Counts of one run or, in a checkpoint, of every run of the same backfill so far. */
 export interface BackfillTotals {
@@ -334,7 +311,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         await options.checkpoint.save(checkpoint);
       } catch (saveError) {
         status = 'error';
-        error = describe(saveError);
+        error = describeBackfillError(saveError);
       }
     }
     return {
@@ -382,14 +359,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
       }
     } catch (error) {
       if (options.signal?.aborted) return await finish('interrupted');
-      return await finish('error', { error: describe(error) });
+      return await finish('error', { error: describeBackfillError(error) });
     }
     const { startAfter: _done, ...rest } = checkpoint;
     checkpoint = { ...rest, prefixIndex: checkpoint.prefixIndex + 1 };
     try {
       await save(true);
     } catch (error) {
-      return await finish('error', { error: describe(error) });
+      return await finish('error', { error: describeBackfillError(error) });
     }
     options.onProgress?.({ type: 'prefix-done', prefix, overall: { ...overall } });
   }
@@ -435,7 +412,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
       const retry: ObjectCreated[] = [];
       lastRetryable = [];
       for (const outcome of result.outcomes) {
-        if (outcome.status === 'failed' && (outcome.retryable || WAIT_AND_RETRY_CODES.has(outcome.code))) {
+        if (outcome.status === 'failed' && (outcome.retryable || isBatchTaskLimitCode(outcome.code))) {
           const record = byKey.get(outcome.key);
           if (record !== undefined) retry.push(record);
           lastRetryable.push(outcome);
@@ -446,7 +423,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         if (outcome.status === 'failed') pageReported.push({ status: 'failed', key: outcome.key, code: outcome.code, message: outcome.message, retryable: false });
       }
       pending = retry;
-      const systemic = result.outcomes.find((o) => o.status === 'failed' && !o.retryable && !WAIT_AND_RETRY_CODES.has(o.code) && !PER_RECORD_FAILURE_CODES.has(o.code));
+      const systemic = result.outcomes.find((o) => o.status === 'failed' && !o.retryable && !isBatchTaskLimitCode(o.code) && !isRecordScopedRefusalCode(o.code));
       if (systemic?.status === 'failed') {
         return { counts, reported: pageReported, pendingRetryable: 0, deadline: false, stop: { code: systemic.code, message: systemic.message, retryable: false } };
       }
@@ -476,14 +453,10 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   }
 }
 
+/** What a summary keeps of the error that stopped a run: describeError (shared/nas/classify.ts) without `system`. */
 export function describeBackfillError(error: unknown): { code: string; message: string; retryable: boolean } {
-  return describe(error);
-}
-
-function describe(error: unknown): { code: string; message: string; retryable: boolean } {
-  if (error instanceof CpfsIngestError) return { code: error.code, message: error.message, retryable: error.retryable };
-  if (error instanceof Error) return { code: error.name, message: error.message, retryable: false };
-  return { code: 'Unexpected', message: String(error), retryable: false };
+  const { code, message, retryable } = describeError(error);
+  return { code, message, retryable };
 }
 
 // ---------------------------------------------------------------------------------------------------

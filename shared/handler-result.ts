@@ -1,6 +1,7 @@
 /** What a handler returns, and the errors it throws to have FC retry the event. */
-import type { IngestReport, RecordOutcome } from './ingest.js';
-import { boundOutcome } from './ingest.js';
+import { CpfsIngestError } from './errors.js';
+import type { IngestReport, RecordOutcome } from './ingest/index.js';
+import { boundOutcome } from './ingest/index.js';
 
 /**
  * Most outcomes a handler returns. A 10,000-record queue batch would otherwise return megabytes to FC's
@@ -55,8 +56,10 @@ export function summaryOf(report: IngestReport): HandlerResult {
 }
 
 /** Thrown when some record failed retryably: FC's async retry replays the event. */
-export class RetryableIngestError extends Error {
+export class RetryableIngestError extends CpfsIngestError {
+  override readonly name = 'RetryableIngestError';
   readonly retryable = true;
+  readonly code = 'RetryableFailures';
   constructor(readonly report: IngestReport) {
     const first = report.outcomes.find((o) => o.status === 'failed' && o.retryable);
     super(
@@ -64,7 +67,6 @@ export class RetryableIngestError extends Error {
         (first && first.status === 'failed' ? ` (first: ${first.code})` : '') +
         '; the event will be retried and submissions already made are not repeated',
     );
-    this.name = 'RetryableIngestError';
   }
 }
 
@@ -73,14 +75,14 @@ export class RetryableIngestError extends Error {
  * isSystemFailure in shared/nas/classify.ts) stopped records: the invocation fails so that FC retries it
  * and, when its retries run out, hands the event to the failure destination — never "success".
  */
-export class SystemFailureError extends Error {
+export class SystemFailureError extends CpfsIngestError {
+  override readonly name = 'SystemFailureError';
   readonly retryable = true;
   readonly code: string;
   constructor(readonly report: IngestReport) {
     const first = report.outcomes.find((o) => o.status === 'failed' && o.system === true);
     const code = first && first.status === 'failed' ? first.code : 'SystemFailure';
     super(`${report.systemFailures} record(s) stopped by a system failure (${code}); the event will be retried and then sent to the failure destination`);
-    this.name = 'SystemFailureError';
     this.code = code;
   }
 }

@@ -16,7 +16,7 @@
  * Cost: a line is redacted with `includes` scans for the current secrets and the two pair patterns run only
  * on strings that contain `=` (signed parameters) or "secret"/"token" (pairs), so most strings cost a few
  * linear scans; the secrets' encoded forms are computed once per secret set, not per string. The aim is a few
- * × `JSON.stringify` of the same line (issue 13: it was ≥ 50×).
+ * × `JSON.stringify` of the same line.
  *
  * Bounds: every string of a line (values, field names, error messages) longer than `MAX_LOG_STRING` (1,024)
  * characters is written as its first `LOG_STRING_PREFIX` (256) characters, then

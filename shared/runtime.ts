@@ -4,7 +4,7 @@
  * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
  */
 import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
-import { ingest, InstanceState, type IngestReport } from './ingest.js';
+import { ingest, InstanceState, type IngestDeps, type IngestReport } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { isThrottling } from './nas/classify.js';
 import { createNasClient, type NasClient } from './nas/client.js';
@@ -27,6 +27,11 @@ export interface Runtime {
   readonly state: InstanceState;
   /** The process clock (ms since epoch): the NAS client's and the invocation deadline's. */
   readonly now: () => number;
+  /**
+   * The one credentials chain of the process: this invocation's FC context (STS, rotating), then the
+   * environment. The NAS client signs with it; the reconcile function's OSS client reads it too.
+   */
+  readonly credentials: CredentialsProvider;
   /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
   useContext(context: unknown): void;
 }
@@ -86,6 +91,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     api,
     state: new InstanceState(),
     now: options.now ?? Date.now,
+    credentials,
     useContext(next: unknown) {
       context = next;
     },
@@ -189,12 +195,17 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
   return typeof timeout === 'number' && timeout > 0 ? timeout : undefined;
 }
 
+/** What the use case needs from the runtime, with the invocation's logger: the one place IngestDeps is assembled. */
+export function ingestDeps(runtime: Runtime, logger: Logger): IngestDeps {
+  return { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now };
+}
+
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */
 export async function runIngestInvocation(runtime: Runtime, event: unknown, context: unknown, startMs = runtime.now()): Promise<IngestReport> {
   const scope = beginInvocation(runtime, context, startMs);
   let report: IngestReport;
   try {
-    report = await ingest(event, { config: runtime.config, api: runtime.api, logger: scope.logger, state: runtime.state, now: runtime.now }, {
+    report = await ingest(event, ingestDeps(runtime, scope.logger), {
       deadlineMs: invocationDeadline(startMs, runtime.config, context),
     });
   } catch (error) {

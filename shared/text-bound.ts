@@ -1,6 +1,6 @@
 /**
  * THE helper that bounds untrusted text before it is echoed into an outcome, an error, a handler result
- * or a configuration message (issue 13, point 5). Object keys, reasons, server messages and unknown
+ * or a configuration message. Object keys, reasons, server messages and unknown
  * configuration keys all come from outside and may be megabytes long.
  *
  * Shape of a bounded text (only when it is longer than the bound):

@@ -30,7 +30,7 @@ import { backfill, type PageLister } from '../../shared/backfill.js';
 import { s3ManifestStore } from '../../shared/bulk/manifest-store.js';
 import { chooseShape, type BackfillShape } from '../../shared/bulk/shape.js';
 import { loadConfig } from '../../shared/config/load-config.js';
-import { InstanceState } from '../../shared/ingest.js';
+import { InstanceState } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';

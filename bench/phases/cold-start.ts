@@ -75,7 +75,7 @@ const MODULE_ENTRIES: Readonly<Record<string, string>> = {
   'shared/planning/index.ts': "export * from './shared/planning/index.ts';",
   'shared/nas/client.ts': "export * from './shared/nas/client.ts';",
   'shared/log.ts': "export * from './shared/log.ts';",
-  'shared/ingest.ts': "export * from './shared/ingest.ts';",
+  'shared/ingest/index.ts': "export * from './shared/ingest/index.ts';",
 };
 
 /** Median in-process require time of each module bundle, fresh processes, interleaved and shuffled. */

@@ -15,7 +15,7 @@
  * and sub-tasks it holds (see the bench README).
  */
 import { loadConfig } from '../../shared/config/load-config.js';
-import { ingest, InstanceState, type IngestReport } from '../../shared/ingest.js';
+import { ingest, InstanceState, type IngestReport } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEMO_OBJECTS, DEMO_WORLD } from '../../cli/demo.js';
 import { startEmulator, type EmulatorHandle } from '../../emulator/server.js';
-import { ingest } from '../../shared/ingest.js';
+import { ingest } from '../../shared/ingest/index.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { createRuntime, type Runtime } from '../../shared/runtime.js';
 import { verify, type VerifyReport } from '../../shared/verify/index.js';

@@ -2,7 +2,7 @@
  * Benchmark baseline, not product code: the oss-stream-import handler as it would be written on
  * Alibaba's classic SDK core, `@alicloud/pop-core` (RPCClient, V1 HMAC-SHA1 signatures), instead of the
  * project's own NAS client. Everything else is the product's: the same module-scope wiring, config,
- * logger and use case (shared/ingest.ts), so the only difference in the bundle is the NAS adapter —
+ * logger and use case (shared/ingest/), so the only difference in the bundle is the NAS adapter —
  * our signer, transport, request schemas, retry and rate limiter versus pop-core and its dependencies.
  *
  * The bench bundles it with the product's esbuild settings (cjs, minify, node20) and compares bundle
@@ -12,7 +12,7 @@
 import RPCClient from '@alicloud/pop-core';
 import { loadConfig, type Config } from '../../shared/config/load-config.js';
 import { RetryableIngestError, summaryOf } from '../../shared/handler-result.js';
-import { ingest, InstanceState } from '../../shared/ingest.js';
+import { ingest, InstanceState } from '../../shared/ingest/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { classifyHttpError } from '../../shared/nas/classify.js';
 import type { DataFlowApi, OperationName } from '../../shared/nas/types.js';

@@ -3,7 +3,8 @@
  * skip with what to fix. Reads only, plus DryRun calls (the service validates, nothing is created).
  */
 import { loadConfig, type Config } from '../../shared/config/load-config.js';
-import { ConfigError, CpfsIngestError, NasApiError } from '../../shared/errors.js';
+import { ConfigError, NasApiError } from '../../shared/errors.js';
+import { describeError, isCredentialProblem } from '../../shared/nas/classify.js';
 import type { NasClient } from '../../shared/nas/client.js';
 import { CREDENTIAL_ENV } from '../../shared/nas/credentials.js';
 import type { CreateDataFlowTaskParams } from '../../shared/nas/types.js';
@@ -65,15 +66,11 @@ const FIXES: Readonly<Record<string, string>> = {
   'Throttling.User': 'the API quota is exhausted right now: run doctor again in a minute',
   'Throttling.Api': 'the API quota is exhausted right now: run doctor again in a minute',
 };
-const CREDENTIAL_CODES = new Set([
-  'InvalidAccessKeyId.NotFound', 'SignatureDoesNotMatch', 'InvalidSecurityToken.Expired', 'InvalidSecurityToken.MismatchWithAccessKey',
-  'MissingSecurityToken', 'InvalidTimeStamp.Expired', 'IncompleteSignature',
-]);
 /** The problem loadConfig reports for StreamImport forced on a `cpfs-` file system (shared/config/load-config.ts). */
 const STREAM_ON_GENERAL_RULE = /^stream needs CPFS for LINGJUN/;
 
 function codeOf(error: unknown): string {
-  return error instanceof CpfsIngestError ? error.code : error instanceof Error ? error.name : 'Unexpected';
+  return describeError(error).code;
 }
 function fixFor(error: unknown): string | undefined {
   return FIXES[codeOf(error)];
@@ -178,7 +175,7 @@ async function remoteChecks(config: Config, api: NasClient, streamOnGeneral: boo
     add({ name: 'credentials-accepted', status: 'pass', detail: `DescribeDataFlows answered (${config.nasEndpoint})` });
   } catch (error) {
     const code = codeOf(error);
-    if (CREDENTIAL_CODES.has(code) || !(error instanceof NasApiError) || code === 'Forbidden.RAM') {
+    if (isCredentialProblem(code) || !(error instanceof NasApiError) || code === 'Forbidden.RAM') {
       add({ name: 'credentials-accepted', status: 'fail', detail: `DescribeDataFlows: ${messageOf(error)}`, ...optionalFix(fixFor(error)) });
       add({ name: 'data-flow-exists', status: 'skip', detail: 'no answer from the service' });
       return;

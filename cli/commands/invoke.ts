@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/errors.js';
-import type { IngestReport, RecordOutcome } from '../../shared/ingest.js';
+import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
 import { fromEnv } from '../../shared/nas/credentials.js';
 import { runIngestInvocation } from '../../shared/runtime.js';
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../../shared/config/load-config.js';
-import { NasApiError } from '../../shared/errors.js';
+import { isCreateDirUnsupported, isTokenReusedWithOtherParameters } from '../../shared/nas/classify.js';
 import type { NasClient } from '../../shared/nas/client.js';
 import type { CreateDataFlowTaskParams } from '../../shared/nas/types.js';
 import { CONFLICT_POLICIES, type ConflictPolicy, type DataFlowTask } from '../../shared/nas/wire.js';
@@ -115,7 +115,7 @@ async function createRetry(config: Config, api: NasClient, source: DataFlowTask,
     return (await api.createDataFlowTask(lingjun ? { ...params, CreateDirIfNotExist: true } : params)).TaskId;
   } catch (error) {
     // IdempotentParameterMismatch: an earlier run of this retry succeeded without the parameter (older version).
-    const refusedCreateDir = error instanceof NasApiError && (error.code === 'InvalidFilesystemVersion.NotSupport' || error.code === 'IdempotentParameterMismatch');
+    const refusedCreateDir = isCreateDirUnsupported(error) || isTokenReusedWithOtherParameters(error);
     if (!(lingjun && refusedCreateDir)) throw error;
     return (await api.createDataFlowTask(params)).TaskId;
   }

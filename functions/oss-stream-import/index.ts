@@ -1,6 +1,6 @@
 /**
  * FC 3.0 handler (nodejs20): OSS object-created events → CPFS data flow. Glue only: the wiring is built
- * once per instance, the use case is shared/ingest.ts.
+ * once per instance, the use case is shared/ingest/index.ts.
  */
 import { resultOrThrow, type HandlerResult } from '../../shared/handler-result.js';
 import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';

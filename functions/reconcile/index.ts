@@ -4,51 +4,49 @@
  * instance.
  */
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
-import { chain, fromEnv, fromFcContext } from '../../shared/nas/credentials.js';
-import { beginInvocation, createRuntime, invocationDeadline, type Runtime } from '../../shared/runtime.js';
+import { CpfsIngestError } from '../../shared/errors.js';
+import { beginInvocation, createRuntime, ingestDeps, invocationDeadline, type Runtime } from '../../shared/runtime.js';
 import { s3ObjectReader } from '../../shared/verify/object-reader.js';
 import { ossStateStore } from './oss-state-store.js';
 import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
 /** Thrown so that FC records the run as failed (and sends it to the failure destination). */
-export class ReconcileIncompleteError extends Error {
+export class ReconcileIncompleteError extends CpfsIngestError {
+  override readonly name = 'ReconcileIncompleteError';
+  /** The next timer run resumes from the saved state. */
+  readonly retryable = true;
+  readonly code = 'ReconcileIncomplete';
   constructor(readonly report: ReconcileReport) {
     super(`reconcile stopped (${report.status})${report.error ? `: ${report.error.code}: ${report.error.message}` : ''}; the next run resumes from the saved state`);
-    this.name = 'ReconcileIncompleteError';
   }
 }
 
 /** The STS credentials rotate: have the S3 client ask again every few minutes. */
 const CREDENTIALS_REFRESH_MS = 10 * 60_000;
 
-let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'>; setContext(context: unknown): void } | undefined;
+let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'> } | undefined;
 
 function wire(context: unknown) {
   const env = process.env;
   // Fails with every problem at once, the missing bucket included.
   const runtime = createRuntime({ env, fcContext: context, codeDir: __dirname, require: ['OSS_BUCKET'] });
-  let current: unknown = context;
-  const credentials = chain(() => fromFcContext(current)(), fromEnv(env));
-  const client = createListingClient(runtime.config, async () => ({ ...(await credentials()), expiration: new Date(Date.now() + CREDENTIALS_REFRESH_MS) }), { internal: true });
+  // The runtime's credentials chain: beginInvocation points it at each invocation's context.
+  const client = createListingClient(runtime.config, async () => ({ ...(await runtime.credentials()), expiration: new Date(Date.now() + CREDENTIALS_REFRESH_MS) }), { internal: true });
   const bucket = runtime.config.bucket as string;
   return {
     runtime,
     deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }), objects: s3ObjectReader(client, bucket) },
-    setContext(next: unknown) {
-      current = next;
-    },
   };
 }
 
 export const handler = async (_event: unknown, context: unknown): Promise<ReconcileReport> => {
   const startMs = Date.now();
   wiring ??= wire(context);
-  wiring.setContext(context);
   const { runtime } = wiring;
   // requestId and coldStart on every line, and one metric line per run (README "Logs").
   const scope = beginInvocation(runtime, context, startMs);
   const report = await runReconcile(
-    { ...wiring.deps, ingest: { config: runtime.config, api: runtime.api, logger: scope.logger, state: runtime.state, now: Date.now } },
+    { ...wiring.deps, ingest: ingestDeps(runtime, scope.logger) },
     { deadlineMs: invocationDeadline(startMs, runtime.config, context) },
   ).catch((error: unknown) => {
     scope.metrics({ result: 'error', records: 0 });

@@ -24,7 +24,7 @@ import {
 } from '../../shared/backfill.js';
 import { CONFIG_DEFAULTS, type Config } from '../../shared/config/load-config.js';
 import { ConfigError } from '../../shared/errors.js';
-import type { IngestDeps } from '../../shared/ingest.js';
+import type { IngestDeps } from '../../shared/ingest/index.js';
 import { sourceKeyPrefix } from '../../shared/planning/index.js';
 import { verify, type ObjectReader, type VerifyReport } from '../../shared/verify/index.js';
 import { STATE_PREFIX, type ReconcileState, type ReconcileStateStore } from './state.js';

@@ -1,5 +1,5 @@
 /**
- * Bursts in the function (issue 10 point 2), the decision alone — pure, not yet wired into shared/ingest.ts.
+ * Bursts in the function (issue 10 point 2), the decision alone — pure, not yet wired into shared/ingest/.
  *
  * A stream group of `groupSize` objects can go through sub-tasks at about `subTaskRatePerSecond` (the
  * account-wide quota share this instance gets, docs/platform.md §1 Quotas). Whatever cannot be submitted

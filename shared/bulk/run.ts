@@ -21,10 +21,11 @@
  *   ClientToken: a replay), or the wait it had reached.
  */
 import type { BackfillOptions, BackfillStatus, BackfillSummary, BackfillTotals, ReportedRecord, BackfillCheckpoint } from '../backfill.js';
-import { addTotals, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS, PER_RECORD_FAILURE_CODES, WAIT_AND_RETRY_CODES } from '../backfill.js';
+import { addTotals, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS } from '../backfill.js';
+import { isBatchTaskLimitCode, isRecordScopedRefusalCode } from '../nas/classify.js';
 import { CpfsIngestError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
-import { ingestRecords } from '../ingest.js';
+import { ingestRecords } from '../ingest/index.js';
 import type { CreateDataFlowTaskParams } from '../nas/types.js';
 import type { ConflictPolicy, DataFlowTask } from '../nas/wire.js';
 import { planImportBatches } from '../planning/entry-list.js';
@@ -180,8 +181,8 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
     let pending = 0;
     for (const outcome of result.outcomes) {
       if (outcome.status === 'failed') {
-        if (outcome.retryable || WAIT_AND_RETRY_CODES.has(outcome.code)) { pending += 1; continue; }
-        if (!PER_RECORD_FAILURE_CODES.has(outcome.code)) throw new Stop('error', { code: outcome.code, message: outcome.message, retryable: false });
+        if (outcome.retryable || isBatchTaskLimitCode(outcome.code)) { pending += 1; continue; }
+        if (!isRecordScopedRefusalCode(outcome.code)) throw new Stop('error', { code: outcome.code, message: outcome.message, retryable: false });
         report({ status: 'failed', key: outcome.key, code: outcome.code, message: outcome.message, retryable: false });
       } else if (outcome.status === 'rejected') {
         report({ status: 'rejected', key: outcome.key ?? '', kind: outcome.kind, reason: outcome.reason });

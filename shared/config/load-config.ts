@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
+import { boundText, MAX_CONFIG_ECHO_CHARS } from '../text-bound.js';
 import { KEY_ENCODINGS } from '../events/key-encoding.js';
 import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
@@ -326,7 +327,7 @@ function checkBatchExpressible(
   routes.list.forEach((route, i) => {
     const layout = routeImportDstDirectory(route, sourceStoragePath);
     if (!layout.ok) {
-      problems.push({ field: `${field}[${i}]`, rule: `route ${JSON.stringify(route.prefix)} → ${route.dstDirectory} cannot be sent as a batch Import (${why}): it ${layout.reason}` });
+      problems.push({ field: `${field}[${i}]`, rule: `route ${JSON.stringify(boundText(route.prefix, MAX_CONFIG_ECHO_CHARS))} → ${boundText(route.dstDirectory, MAX_CONFIG_ECHO_CHARS)} cannot be sent as a batch Import (${why}): it ${layout.reason}` });
     }
   });
 }
@@ -339,7 +340,7 @@ export function unknownVariableNotes(env: Readonly<Record<string, string | undef
   const notes: string[] = [];
   for (const name of Object.keys(env)) {
     if (!name.startsWith('CPFS_') || (CONFIG_VARIABLES as readonly string[]).includes(name)) continue;
-    const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+    const shown = boundText(name, MAX_CONFIG_ECHO_CHARS);
     const guess = closestName(name, CONFIG_VARIABLES);
     notes.push(`${shown} is not a cpfs-ingest setting and is ignored${guess ? ` (did you mean ${guess}?)` : ' (see the configuration table)'}`);
   }
@@ -552,7 +553,7 @@ function loadRoutes(
     for (const issue of parsed.error.issues) {
       const where = field + issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push({ field: where, rule: `unknown key "${key}" (allowed: ${ROUTE_KEYS.join(', ')})` });
+        for (const key of issue.keys) problems.push({ field: where, rule: `unknown key "${boundText(key, MAX_CONFIG_ECHO_CHARS)}" (allowed: ${ROUTE_KEYS.join(', ')})` });
       } else {
         problems.push({ field: where, rule: issue.message });
       }

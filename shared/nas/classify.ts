@@ -10,6 +10,7 @@ import {
   NetworkError,
   TimeoutError,
 } from '../errors.js';
+import { boundText, MAX_OUTCOME_CODE_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from '../text-bound.js';
 import { ErrorBody } from './wire.js';
 
 /** Over-quota answers. Alibaba sends them as HTTP 400 or 503 depending on the gateway. */
@@ -104,11 +105,19 @@ export function isPermanentCode(code: string | undefined): boolean {
   return code !== undefined && NON_RETRYABLE_CODES.has(code);
 }
 
-/** Credentials rejected or out of date (`InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, signature). */
+/**
+ * Credentials rejected or out of date: `InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, `InvalidTimeStamp.*`
+ * (a clock off by more than the allowed skew), a missing token, or the signature.
+ */
 export function isCredentialProblem(code: string | undefined): boolean {
   return (
     code !== undefined &&
-    (code.startsWith('InvalidAccessKeyId') || code.startsWith('InvalidSecurityToken') || code === 'SignatureDoesNotMatch')
+    (code.startsWith('InvalidAccessKeyId') ||
+      code.startsWith('InvalidSecurityToken') ||
+      code.startsWith('InvalidTimeStamp') ||
+      code === 'MissingSecurityToken' ||
+      code === 'SignatureDoesNotMatch' ||
+      code === 'IncompleteSignature')
   );
 }
 
@@ -214,7 +223,7 @@ export function isRetryableError(error: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// System failures versus record-scoped refusals (issue 13, point 2) — THE one place that splits them.
+// System failures versus record-scoped refusals — THE one place that splits them.
 //
 // A **system failure** says nothing about the record being submitted: the same call for any other record
 // would fail the same way (our credentials, signature, permissions, endpoint, TLS, the data flow or file
@@ -292,4 +301,95 @@ export function isSystemFailureCode(code: string): boolean {
   // request-size statuses, which one oversized request earns on its own.
   const http = /^HTTP(4\d\d)$/.exec(code);
   return http !== null && http[1] !== '413' && http[1] !== '414' && http[1] !== '408' && http[1] !== '429';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Readings of answers for the use case (ingest, backfill, reconcile, verify, the CLI) — each decided here
+// once and named; nowhere else holds a code list for them.
+// ---------------------------------------------------------------------------------------------------
+
+/** The NAS code of an error answered by the service (NasApiError), else undefined. */
+export function nasCodeOf(error: unknown): string | undefined {
+  return error instanceof NasApiError ? error.code : undefined;
+}
+
+/** Codes meaning "this streaming task cannot take sub-tasks (any more)". */
+const STREAM_TASK_GONE_CODES: ReadonlySet<string> = new Set(['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']);
+
+/** The StreamImport task a sub-task was sent to is gone or stopped: resolve the task again. */
+export function isStreamTaskGone(error: unknown): boolean {
+  const code = nasCodeOf(error);
+  return code !== undefined && STREAM_TASK_GONE_CODES.has(code);
+}
+
+/** Code of "this file system does not do StreamImport" (LINGJUN older than 2.6, docs/platform.md §1). */
+const OLDER_THAN_2_6_CODE = 'InvalidFilesystemVersion.NotSupport';
+
+/** The file system does not do StreamImport (LINGJUN older than 2.6): `auto` falls back to batch. */
+export function isStreamImportUnsupported(error: unknown): boolean {
+  return nasCodeOf(error) === OLDER_THAN_2_6_CODE;
+}
+
+/**
+ * CreateDirIfNotExist was refused. UNVERIFIED: the docs give no code of its own for it; a LINGJUN older
+ * than 2.6 (where it does not exist) is taken to answer with the same version code as for StreamImport.
+ */
+export function isCreateDirUnsupported(error: unknown): boolean {
+  return nasCodeOf(error) === OLDER_THAN_2_6_CODE;
+}
+
+/**
+ * The answer of CreateDataFlowTask (Import) on LINGJUN when the data flow already has its batch tasks (at
+ * most 4 per data flow, docs/platform.md §1). Not retried by the client — the request cannot succeed as
+ * such right now — but it clears when one of those tasks ends: ingest leaves it to FC's replay (retryable
+ * outcome), a backfill waits and retries it.
+ */
+export function isBatchTaskLimitCode(code: string | undefined): boolean {
+  return code === 'OperationDenied.DependencyViolation';
+}
+
+/**
+ * Answers that refuse a whole Import because of what some entry holds (a character, a format, the size
+ * as the service counts it) without saying which entry: the batch is halved and re-sent.
+ */
+const ENTRY_REFUSAL_CODES: ReadonlySet<string> = new Set(['IllegalCharacters', 'InvalidParameter.InvalidFormat', 'InvalidParameter.SizeTooLarge']);
+
+export function isEntryRefusalCode(code: string | undefined): boolean {
+  return code !== undefined && ENTRY_REFUSAL_CODES.has(code);
+}
+
+/** Code of the failure of an object whose route batch Import cannot express (auto fell back to batch). */
+export const NOT_BATCHABLE_CODE = 'NotBatchable';
+
+/**
+ * A non-retryable failure code that belongs to one record — the service (or the client's validation)
+ * refused that object's request — so a backfill reports the record and moves on. Any other non-retryable
+ * failure would fail every record the same way.
+ */
+export function isRecordScopedRefusalCode(code: string): boolean {
+  return isEntryRefusalCode(code) || code === 'ValidationError' || code === NOT_BATCHABLE_CODE;
+}
+
+/**
+ * The same ClientToken came with other parameters: an earlier run already sent this request in another
+ * form (e.g. without CreateDirIfNotExist, or a re-drive by another run). Docs: §1 (idempotency).
+ */
+export function isTokenReusedWithOtherParameters(error: unknown): boolean {
+  return nasCodeOf(error) === 'IdempotentParameterMismatch';
+}
+
+/**
+ * THE description of a failure, used by every reader (ingest outcomes, backfill and reconcile summaries,
+ * the CLI): code, bounded message, and flags. An error of the hierarchy (shared/errors.ts) gives its own
+ * code and `retryable`; anything else is `Unexpected`, retryable only if it says so. `system` is
+ * isSystemFailure, nowhere else decided.
+ */
+export function describeError(error: unknown): { code: string; message: string; retryable: boolean; system: boolean } {
+  const system = isSystemFailure(error);
+  if (error instanceof Error && 'retryable' in error && 'code' in error) {
+    const e = error as CpfsIngestError;
+    return { code: boundText(String(e.code), MAX_OUTCOME_CODE_CHARS), message: boundText(e.message, MAX_OUTCOME_MESSAGE_CHARS), retryable: e.retryable, system };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'Unexpected', message: boundText(message, MAX_OUTCOME_MESSAGE_CHARS), retryable: isRetryableError(error), system };
 }

@@ -191,7 +191,7 @@ export function createNasClient(options: NasClientOptions): NasClient {
       const query = canonicalizeQuery(placed.query);
       url.search = query ? `?${query}` : '';
       // Measured right before sending (credentials and the limiter may have awaited since startedMs):
-      // no attempt starts at or past the deadline, and none may outlive it (issue 13, point 6).
+      // no attempt starts at or past the deadline, and none may outlive it.
       const sendAtMs = now();
       if (call.deadlineMs !== undefined && sendAtMs >= call.deadlineMs) {
         throw new DeadlineExceededError('the deadline passed before the request could be sent');

@@ -52,6 +52,7 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** A failed OSS request, classified. The message names the operation, bucket and prefix; never secrets. */
 export class OssApiError extends CpfsIngestError {
+  override readonly name = 'OssApiError';
   constructor(
     readonly code: string,
     readonly httpStatus: number | undefined,

@@ -8,19 +8,9 @@
  *
  * Packing is greedy in input order ("next fit"): each list is filled until the next entry would not fit,
  * then a new one starts. The waste per list is less than one entry, so every list but the last is at
- * least (maxBytes − largest entry) / maxBytes full. Measured (deterministic keys, all lists counted):
- *
- * | keys (bytes)     | n       | greedy lists | FFD lists | ⌈total / 64 KB⌉ | greedy fill, all but last |
- * |------------------|---------|--------------|-----------|-----------------|---------------------------|
- * | 55–65            | 10,000  | 10           | 10        | 10              | 99.97 %                   |
- * | 40–80            | 100,000 | 95           | 95        | 95              | 99.95 %                   |
- * | 200–1,023        | 10,000  | 93           | 92        | 92              | 99.54 %                   |
- * | 200–1,023        | 100,000 | 920          | 916       | 916             | 99.57 %                   |
- *
- * First-fit-decreasing saves nothing on realistic (short) keys and < 0.5 % of requests on very long
- * ones, while it reorders entries (a batch should follow event order) and costs O(n log n) plus a
- * bin search; greedy stays. Mean fill over *all* lists is bounded by the last, partial list
- * (10,000 × ~60 B ≈ 96 %), which no packing can avoid once the count equals ⌈total / 64 KB⌉.
+ * least (maxBytes − largest entry) / maxBytes full. First-fit-decreasing would save almost nothing on
+ * realistic keys and would reorder entries (a batch should follow event order); greedy stays (figures:
+ * `npm run bench`).
  *
  * Byte counting is incremental — each entry is serialised once and its size added — so packing is O(n)
  * in the total length of the entries; lists are assembled from the already-serialised entries, and the

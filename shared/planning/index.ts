@@ -11,7 +11,7 @@ export type {
   RejectionKind,
   Route,
 } from './types.js';
-export { checkRoutingSettings, implicitRoute, routeKey, sourceKeyPrefix, type RouteMatch } from './routing.js';
+export { implicitRoute, routeKey, sourceKeyPrefix, type RouteMatch } from './routing.js';
 export {
   assertCpfsPath,
   checkCpfsPath,

@@ -7,11 +7,10 @@
  * A prefix is a plain string prefix: `raw/img_` matches `raw/img_001.png` (and the file lands as
  * `001.png` under the route's directory), so prefixes that mean a folder should end with `/`.
  *
- * Selection is longest-prefix-wins; among equal prefixes the first route wins (configuration should
- * refuse duplicates — {@link checkRoutingSettings}). Without routes, the implicit route keeps every key's
+ * Selection is longest-prefix-wins; among equal prefixes the first route wins (the configuration
+ * refuses duplicates: shared/config/routes.ts). Without routes, the implicit route keeps every key's
  * path relative to SourceStoragePath, under the file system's FileSystemPath, with the default policy.
  */
-import { checkCpfsPath } from './path-rules.js';
 import type { PlanningSettings, Rejection, Route } from './types.js';
 
 /** A key matched to a route. */
@@ -75,38 +74,6 @@ export function routeKey(key: string, settings: PlanningSettings): RouteMatch | 
     return { ok: false, kind: 'no-route', reason: `no route matches the key (route prefixes: ${listPrefixes(settings.routes)})` };
   }
   return { ok: true, route, routeIndex: bestIndex, pathInSource, pathInRoute: key.slice(route.prefix.length) };
-}
-
-/**
- * Checks the routing part of the settings and returns every problem at once (empty when fine), for
- * the configuration loader to wrap in a ConfigError.
- *
- * Refused: a SourceStoragePath or dstDirectory that is not a valid CPFS directory path; a prefix that
- * starts with `/` (OSS keys never do); a prefix outside SourceStoragePath (it could never match a key
- * the data flow sees — a prefix that is itself a prefix of SourceStoragePath, like '', is fine);
- * a prefix listed twice.
- */
-export function checkRoutingSettings(settings: PlanningSettings): Array<{ field: string; rule: string }> {
-  const problems: Array<{ field: string; rule: string }> = [];
-  const sourceCheck = checkCpfsPath(settings.sourceStoragePath, 'sourceStoragePath', 'directory');
-  if (!sourceCheck.ok) problems.push({ field: sourceCheck.field, rule: sourceCheck.rule });
-  const sourcePrefix = sourceKeyPrefix(settings.sourceStoragePath);
-  const firstIndexOfPrefix = new Map<string, number>();
-
-  settings.routes.forEach((route, index) => {
-    const field = `routes[${index}]`;
-    const dstCheck = checkCpfsPath(route.dstDirectory, `${field}.dstDirectory`, 'directory');
-    if (!dstCheck.ok) problems.push({ field: dstCheck.field, rule: dstCheck.rule });
-    if (route.prefix.startsWith('/')) {
-      problems.push({ field: `${field}.prefix`, rule: 'starts with "/" (OSS keys never do; write the key prefix as shown in OSS)' });
-    } else if (!route.prefix.startsWith(sourcePrefix) && !sourcePrefix.startsWith(route.prefix)) {
-      problems.push({ field: `${field}.prefix`, rule: `is outside SourceStoragePath "${settings.sourceStoragePath}" and can never match` });
-    }
-    const earlier = firstIndexOfPrefix.get(route.prefix);
-    if (earlier === undefined) firstIndexOfPrefix.set(route.prefix, index);
-    else problems.push({ field: `${field}.prefix`, rule: `duplicates routes[${earlier}].prefix "${route.prefix}"` });
-  });
-  return problems;
 }
 
 function listPrefixes(routes: readonly Route[]): string {

@@ -28,8 +28,8 @@
  * then; the streaming task's ConflictPolicy decides over an existing file).
  */
 import { NasApiError } from '../errors.js';
-import { resolveStreamTask, type IngestDeps } from '../ingest.js';
-import { isRetryableError } from '../nas/classify.js';
+import { resolveStreamTask, type IngestDeps } from '../ingest/index.js';
+import { isRetryableError, isStreamTaskGone, isTokenReusedWithOtherParameters } from '../nas/classify.js';
 import type { ConflictPolicy, DataFlowSubTask, DataFlowTask } from '../nas/wire.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { sourceKeyPrefix, streamTaskGroupKey, type StreamTaskGroup } from '../planning/index.js';
@@ -115,10 +115,6 @@ export interface VerifyReport {
 const SUB_TASK_PAGE = 100;
 const TASK_PAGE = 100;
 
-/** A re-drive answered with this was re-driven by another run already (same token, other parameters). */
-const ALREADY_REDRIVEN_CODES = new Set(['IdempotentParameterMismatch']);
-/** The streaming task cannot take sub-tasks (any more): forget it and resolve again. */
-const STREAM_TASK_GONE_CODES = new Set(['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']);
 
 /** Stops the run: the rest cannot be checked (the answer is retryable or not). */
 class Trouble extends Error {
@@ -262,9 +258,8 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
         calls.creates += 1;
         return answer.DataFlowSubTaskId !== undefined ? { id: answer.DataFlowSubTaskId } : {};
       } catch (error) {
-        const code = error instanceof NasApiError ? error.code : undefined;
-        if (code !== undefined && ALREADY_REDRIVEN_CODES.has(code)) return { note: ALREADY_REDRIVEN_NOTE };
-        if (code !== undefined && STREAM_TASK_GONE_CODES.has(code) && round === 0) {
+        if (isTokenReusedWithOtherParameters(error)) return { note: ALREADY_REDRIVEN_NOTE };
+        if (isStreamTaskGone(error) && round === 0) {
           deps.ingest.state.streamTasks.delete(group.groupKey);
           continue;
         }
@@ -431,7 +426,7 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
       calls.creates += 1;
       return { gone, ...(answer.TaskId !== undefined ? { id: answer.TaskId } : { note: 'dry run: nothing re-driven' }) };
     } catch (error) {
-      if (error instanceof NasApiError && ALREADY_REDRIVEN_CODES.has(error.code)) return { gone, note: ALREADY_REDRIVEN_NOTE };
+      if (isTokenReusedWithOtherParameters(error)) return { gone, note: ALREADY_REDRIVEN_NOTE };
       throw troubleOf(error);
     }
   }

@@ -9,7 +9,7 @@
  * inside the emulator right after the N-th request of an action ran, while the invocation continues.
  */
 import { describe, expect, it, type TestContext } from 'vitest';
-import type { IngestReport } from '../../shared/ingest.js';
+import type { IngestReport } from '../../shared/ingest/index.js';
 import { createRuntime, runIngestInvocation } from '../../shared/runtime.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
 import { EXACTLY_ONCE, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
@@ -197,10 +197,9 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     if (!run.succeeded) expect((run.reports.at(-1) as IngestReport).retryableFailures).toBeGreaterThan(0);
   });
 
-  // BUG (shared/runtime.ts, runIngestInvocation): `createRuntime({ now })` hands the injected clock to the
-  // NAS client only; runIngestInvocation gives ingest `now: Date.now` (and defaults startMs to Date.now()),
-  // so the deadline is checked on two clocks. With a clock behind the wall clock, ingest believes the
-  // deadline has passed and gives up without submitting anything. See the report for the suggested fix.
+  // One clock: the runtime's injected `now` is the clock of the NAS client, of ingest and of the deadline
+  // (shared/runtime.ts runIngestInvocation). A clock behind the wall clock must not make ingest think the
+  // deadline passed.
   it('an injected runtime clock is the clock of the invocation deadline', async (context) => {
     const w = await newWorld(context, { objects: 10 });
     const skewMs = 10 * 60_000; // within the ±15 min the signature allows

@@ -12,7 +12,7 @@
  * fault-matrix-lifecycle.test.ts.
  */
 import { describe, expect, it, type TestContext } from 'vitest';
-import type { IngestReport } from '../../shared/ingest.js';
+import type { IngestReport } from '../../shared/ingest/index.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
 import { EXACTLY_ONCE, WORLD_ROUTES, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
 import { MAX_VERIFY_ROUNDS, verifyRuntime, verifyUntilSettled } from './verify-pass.js';

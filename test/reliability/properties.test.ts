@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEntryList, validateFilePath } from '../../emulator/paths.js';
 import { loadConfig } from '../../shared/config/load-config.js';
-import { ingest, InstanceState } from '../../shared/ingest.js';
+import { importRequest, ingest, InstanceState, subTaskRequest } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import { validateRequest } from '../../shared/nas/schemas.js';
 import type {
@@ -213,15 +213,7 @@ describe('properties: path rules on random keys, checked against the client and 
             expect(path.slice(1).split('/').some((name) => isDotName(name) || name === '')).toBe(false);
           }
           // The request ingest would send passes the client's validation and the emulator's path rules.
-          const request: CreateDataFlowSubTaskParams = {
-            FileSystemId: item.fileSystemId,
-            DataFlowId: item.dataFlowId,
-            DataFlowTaskId: 'task-0123456789abcdef',
-            SrcFilePath: item.srcFilePath,
-            DstFilePath: item.dstFilePath,
-            Condition: { Size: item.record.size ?? 0 },
-            ClientToken: 'cpfs-sub-0123456789abcdef0123456789abcdef0123456789abcdef',
-          };
+          const request = subTaskRequest(item, 'task-0123456789abcdef', 'cpfs-sub-0123456789abcdef0123456789abcdef0123456789abcdef', false);
           expect(() => validateRequest('CreateDataFlowSubTask', request)).not.toThrow();
           expect(() => validateFilePath('SrcFilePath', item.srcFilePath, true)).not.toThrow();
           expect(() => validateFilePath('DstFilePath', item.dstFilePath, true)).not.toThrow();
@@ -287,17 +279,7 @@ describe('properties: EntryList packing at the real 64 KB, realistic keys', () =
         const placed: string[] = [];
         for (const batch of batches) {
           expect(Buffer.byteLength(batch.entryList, 'utf8')).toBeLessThanOrEqual(65_535);
-          const request: CreateDataFlowTaskParams = {
-            FileSystemId: batch.fileSystemId,
-            DataFlowId: batch.dataFlowId,
-            TaskAction: 'Import',
-            DataType: 'MetaAndData',
-            DstDirectory: batch.dstDirectory,
-            EntryList: batch.entryList,
-            ConflictPolicy: batch.conflictPolicy,
-            CreateDirIfNotExist: true,
-            ClientToken: batch.clientToken,
-          };
+          const request = importRequest(batch, true, false);
           expect(() => validateRequest('CreateDataFlowTask', request)).not.toThrow();
           const entries = parseEntryList(batch.entryList); // throws the emulator's error code if refused
           expect(entries).toEqual(batch.items.map((item) => `/${item.record.key}`));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEvents } from '../../shared/events/parse-events.js';
 import { MAX_RESULT_BYTES, summaryOf } from '../../shared/handler-result.js';
-import { ingest, InstanceState, type IngestDeps } from '../../shared/ingest.js';
+import { ingest, InstanceState, type IngestDeps } from '../../shared/ingest/index.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createLogger } from '../../shared/log.js';
 import { BOUND_SUFFIX_MAX_CHARS, MAX_OUTCOME_KEY_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from '../../shared/text-bound.js';

@@ -10,7 +10,7 @@
  * Case 3 (a refused signature) is test/integration/function/system-failures.test.ts (the built handler).
  */
 import { describe, expect, it, type TestContext } from 'vitest';
-import type { IngestReport } from '../../shared/ingest.js';
+import type { IngestReport } from '../../shared/ingest/index.js';
 import { startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
 
 async function newWorld(context: TestContext, options?: Parameters<typeof startIngestWorld>[0]): Promise<IngestWorld> {

@@ -18,9 +18,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
 import type { LifecycleTimings } from '../../emulator/lifecycle.js';
-import type { IngestReport, RecordOutcome } from '../../shared/ingest.js';
+import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
 import { createNasClient, type NasClientOptions } from '../../shared/nas/client.js';
-import { fromFcContext } from '../../shared/nas/credentials.js';
 import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload, type OssEventElement } from './event-factories.js';
 
@@ -439,14 +438,13 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
 /**
  * The same runtime with a NAS client that has extra options. createRuntime fixes the client's per-attempt
  * timeout at the client default (10 s); to put emulator latency past the timeout without waiting 10 s, a
- * test swaps in a client built the way createRuntime builds it — same endpoint, credentials read from
- * the current FC context, same CreateDataFlowSubTask rate limit — plus `options`.
+ * test swaps in a client built the way createRuntime builds it — same endpoint, credentials from
+ * the runtime's chain, same CreateDataFlowSubTask rate limit — plus `options`.
  */
 export function withNasClientOptions(runtime: Runtime, options: Partial<NasClientOptions>): Runtime {
-  let context: unknown;
   const api = createNasClient({
     endpoint: runtime.config.nasEndpoint,
-    credentials: () => fromFcContext(context)(),
+    credentials: runtime.credentials,
     rateLimits: { CreateDataFlowSubTask: { limit: runtime.config.subTaskRatePerSecond, intervalMs: 1000 } },
     ...options,
   });
@@ -456,10 +454,8 @@ export function withNasClientOptions(runtime: Runtime, options: Partial<NasClien
     state: runtime.state,
     now: runtime.now,
     api,
-    useContext(next: unknown) {
-      context = next;
-      runtime.useContext(next);
-    },
+    credentials: runtime.credentials,
+    useContext: (next: unknown) => runtime.useContext(next),
   };
 }
 

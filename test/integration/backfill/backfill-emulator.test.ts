@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../../emulator/server.js';
 import { backfill, createListingClient, ossPageLister, type BackfillCheckpoint, type CheckpointStore } from '../../../shared/backfill.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
+import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { createNasClient, type NasClient } from '../../../shared/nas/client.js';
 import { staticCredentials } from '../../../shared/nas/credentials.js';

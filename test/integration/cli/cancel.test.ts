@@ -6,7 +6,8 @@
  * they fail with the emulator's answer to an unknown action.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNasClient, staticCredentials } from '../../../shared/nas/index.js';
+import { createNasClient } from '../../../shared/nas/client.js';
+import { staticCredentials } from '../../../shared/nas/credentials.js';
 import { assertBuilt, runCli, SHARED_KEY, startWorld, WORLD, type World } from './harness.js';
 
 let world: World;

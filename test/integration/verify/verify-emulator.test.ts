@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import type { CliIo } from '../../../cli/io.js';
-import { ingest } from '../../../shared/ingest.js';
+import { ingest } from '../../../shared/ingest/index.js';
 import { createRuntime } from '../../../shared/runtime.js';
 import { nativeEnvelope, objectCreatedEvent } from '../../support/event-factories.js';
 import { startWorld, WORLD, type World } from '../cli/harness.js';

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backfill, emptyTotals, ossPageLister, type BackfillCheckpoint, type BackfillOptions, type BackfillProgress, type CheckpointStore } from '../../../shared/backfill.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { ValidationError } from '../../../shared/errors.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
+import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { FakeDataFlowApi, nasError } from '../ingest/fake-data-flow-api.js';
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ossPageLister } from '../../../shared/backfill.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { ConfigError, ResponseShapeError } from '../../../shared/errors.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
+import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { OssApiError } from '../../../shared/oss/errors.js';
 import { ossStateStore } from '../../../functions/reconcile/oss-state-store.js';

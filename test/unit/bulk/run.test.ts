@@ -9,7 +9,7 @@ import { parseManifest } from '../../../shared/bulk/csv.js';
 import type { ManifestStore } from '../../../shared/bulk/manifest-store.js';
 import { chooseShape } from '../../../shared/bulk/shape.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
+import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import type { ListedPage } from '../../../shared/oss/listing.js';
 import { FakeDataFlowApi, nasError } from '../ingest/fake-data-flow-api.js';

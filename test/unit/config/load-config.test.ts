@@ -257,6 +257,17 @@ describe('loadConfig — routes', () => {
     ]);
   });
 
+  it('bounds an unknown route key it echoes: a 10 KB key gives a short problem that still names the route index', () => {
+    const huge = 'k'.repeat(10_240);
+    const problems = problemsOf({ ...base, CPFS_ROUTES: JSON.stringify([{ prefix: 'a/', dstDirectory: '/a/' }, { prefix: 'b/', dstDirectory: '/b/', [huge]: 1 }]) });
+    expect(problems).toHaveLength(1);
+    const [problem] = problems;
+    expect(problem?.field).toBe('CPFS_ROUTES[1]');
+    expect(problem?.rule).toMatch(/^unknown key "k+…\[/);
+    expect(problem?.rule.length).toBeLessThan(200);
+    expect(problem?.rule).not.toContain(huge.slice(0, 100));
+  });
+
   it.each([
     ['{"prefix":"a/"}', 'CPFS_ROUTES', 'must be a JSON array of routes'],
     ['[1]', 'CPFS_ROUTES[0]', 'each route must be an object'],

@@ -1,12 +1,12 @@
 /**
- * Batch mode of the use case (shared/ingest.ts `submitBatch`) against an in-memory DataFlowApi: the Import
+ * Batch mode of the use case (shared/ingest/batch/submit.ts `submitBatch`) against an in-memory DataFlowApi: the Import
  * request shape of the newer API texts (EntryList + DstDirectory, never Directory), CreateDirIfNotExist
  * only where it takes effect, per-record element rules before packing, re-sending the good entries of a
  * refused Import without the bad one, and routes batch cannot express when auto falls back to batch.
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
-import { ingest, InstanceState, NOT_BATCHABLE_CODE, type IngestDeps, type RecordOutcome } from '../../../shared/ingest.js';
+import { ingest, InstanceState, NOT_BATCHABLE_CODE, type IngestDeps, type RecordOutcome } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { EXCLUSIVE_SOURCE_PARAMETERS, MAX_ENTRY_LIST_BYTES, validateRequest } from '../../../shared/nas/schemas.js';
 import type { CreateDataFlowTaskParams } from '../../../shared/nas/types.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 13 at the use-case level (shared/ingest.ts, shared/handler-result.ts), against the in-memory API
+ * Issue 13 at the use-case level (shared/ingest/, shared/handler-result.ts), against the in-memory API
  * with an injected clock:
  * - point 1: `submitted` only for an object version the service confirmed (a create answer for its
  *   version-exact ClientToken); a rewritten object whose old version has a sub-task is NOT "already sent";
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { NetworkError } from '../../../shared/errors.js';
 import { MAX_RESULT_BYTES, resultOrThrow, RetryableIngestError, summaryOf, SystemFailureError } from '../../../shared/handler-result.js';
-import { ingest, InstanceState, type IngestDeps, type IngestReport, type RecordOutcome } from '../../../shared/ingest.js';
+import { ingest, InstanceState, type IngestDeps, type IngestReport, type RecordOutcome } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { isSystemFailure } from '../../../shared/nas/classify.js';
 import type { CreateDataFlowSubTaskParams } from '../../../shared/nas/types.js';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { NetworkError, TimeoutError } from '../../../shared/errors.js';
-import { ingest, InstanceState } from '../../../shared/ingest.js';
+import { ingest, InstanceState } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { createNasClient } from '../../../shared/nas/client.js';
 import type { HttpRequest, HttpResponse } from '../../../shared/nas/transport.js';

@@ -1,7 +1,7 @@
 /**
  * A small in-memory DataFlowApi for the use-case tests: streaming and Import tasks, sub-tasks,
  * ClientToken replay (same token ⇒ same answer, even after the task is gone — as the service remembers
- * tokens), and scripted failures. Not an emulator: only what shared/ingest.ts calls, no HTTP.
+ * tokens), and scripted failures. Not an emulator: only what shared/ingest/ calls, no HTTP.
  */
 import { NasApiError } from '../../../shared/errors.js';
 import type {

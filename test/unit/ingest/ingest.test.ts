@@ -1,12 +1,12 @@
 /**
- * The use case (shared/ingest.ts) against an in-memory DataFlowApi: one outcome per record, grouping per
+ * The use case (shared/ingest/) against an in-memory DataFlowApi: one outcome per record, grouping per
  * ConflictPolicy, the batch fallback, re-resolution of a lost streaming task, the per-instance caches and
  * the deadline. The clock is injected; sleeping is instant.
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../shared/config/load-config.js';
 import { DeadlineExceededError } from '../../../shared/errors.js';
-import { ingest, InstanceState, type IngestDeps, type RecordOutcome } from '../../../shared/ingest.js';
+import { ingest, InstanceState, type IngestDeps, type RecordOutcome } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload, type OssEventElement } from '../../support/event-factories.js';
 import { FakeDataFlowApi, nasError } from './fake-data-flow-api.js';

@@ -8,6 +8,7 @@ import {
   isThrottling,
   toClientError,
 } from '../../../shared/nas/classify.js';
+import * as c from '../../../shared/nas/classify.js';
 
 describe('isRetryableCode: the 16 error codes of the CreateDataFlowTask reference', () => {
   it.each([
@@ -122,5 +123,35 @@ describe('toClientError', () => {
     expect(toClientError(bug)).toBe(bug);
     expect(isRetryableError(bug)).toBe(false);
     expect(toClientError('weird')).toBeInstanceOf(Error);
+  });
+});
+
+describe('readings of answers for the use case (one home each)', () => {
+  const answer = (code: string, status = 403) => new NasApiError(code, 'refused', status, false);
+
+  it('names a gone streaming task, StreamImport / CreateDirIfNotExist unsupported, and a reused token', () => {
+    for (const code of ['OperationDenied.InvalidState', 'InvalidTaskId.NotFound', 'InvalidDataFlowTask.NotFound']) expect(c.isStreamTaskGone(answer(code))).toBe(true);
+    expect(c.isStreamTaskGone(answer('IllegalCharacters'))).toBe(false);
+    expect(c.isStreamTaskGone(new Error('OperationDenied.InvalidState'))).toBe(false); // only a service answer counts
+    expect(c.isStreamImportUnsupported(answer('InvalidFilesystemVersion.NotSupport'))).toBe(true);
+    expect(c.isCreateDirUnsupported(answer('InvalidFilesystemVersion.NotSupport'))).toBe(true);
+    expect(c.isStreamImportUnsupported(answer('InvalidParameter'))).toBe(false);
+    expect(c.isTokenReusedWithOtherParameters(answer('IdempotentParameterMismatch'))).toBe(true);
+  });
+
+  it('treats the batch-task limit as wait-and-retry and only record refusals as record-scoped', () => {
+    expect(c.isBatchTaskLimitCode('OperationDenied.DependencyViolation')).toBe(true);
+    expect(c.isBatchTaskLimitCode('OperationDenied.InvalidState')).toBe(false);
+    for (const code of ['IllegalCharacters', 'InvalidParameter.InvalidFormat', 'InvalidParameter.SizeTooLarge', 'ValidationError', c.NOT_BATCHABLE_CODE]) {
+      expect(c.isRecordScopedRefusalCode(code)).toBe(true);
+    }
+    for (const code of ['OperationDenied.DependencyViolation', 'InvalidAccessKeyId.NotFound', 'Forbidden.RAM']) expect(c.isRecordScopedRefusalCode(code)).toBe(false);
+  });
+
+  it('describes every error one way: hierarchy errors by their code, anything else as Unexpected', () => {
+    expect(c.describeError(answer('InvalidAccessKeyId.NotFound'))).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', retryable: false, system: true });
+    expect(c.describeError(new TypeError('boom'))).toEqual({ code: 'Unexpected', message: 'boom', retryable: false, system: false });
+    expect(c.describeError('text')).toEqual({ code: 'Unexpected', message: 'text', retryable: false, system: false });
+    expect(c.describeError(new Error('x'.repeat(10_000))).message.length).toBeLessThan(1_000);
   });
 });

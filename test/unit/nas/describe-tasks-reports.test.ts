@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
-import { ingest, InstanceState } from '../../../shared/ingest.js';
+import { ingest, InstanceState } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { createNasClient, type NasRequestEvent } from '../../../shared/nas/client.js';
 import { staticCredentials } from '../../../shared/nas/credentials.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRoutingSettings, implicitRoute, routeKey, sourceKeyPrefix } from '../../../shared/planning/routing.js';
+import { implicitRoute, routeKey, sourceKeyPrefix } from '../../../shared/planning/routing.js';
 import { planningSettings, route } from './factories.js';
 
 describe('sourceKeyPrefix', () => {
@@ -81,29 +81,5 @@ describe('routeKey', () => {
     const settings = planningSettings({ sourceStoragePath: '/data/', routes: [route('data/in/', '/in/')] });
     expect(routeKey('data/in/z.txt', settings)).toMatchObject({ ok: true, pathInSource: 'in/z.txt', pathInRoute: 'z.txt' });
     expect(routeKey('data/out/z.txt', settings)).toMatchObject({ ok: false, kind: 'no-route' });
-  });
-});
-
-describe('checkRoutingSettings', () => {
-  it('accepts a correct table', () => {
-    const settings = planningSettings({
-      sourceStoragePath: '/data/',
-      routes: [route('data/in/', '/in/'), route('', '/rest/'), route('data/', '/all/')],
-    });
-    expect(checkRoutingSettings(settings)).toEqual([]);
-  });
-
-  it('reports every problem at once, naming the field', () => {
-    const settings = planningSettings({
-      sourceStoragePath: '/data',
-      routes: [route('/data/in/', '/in/'), route('other/', 'rel/'), route('data/x/', '/x/'), route('data/x/', '/y/')],
-    });
-    expect(checkRoutingSettings(settings)).toEqual([
-      { field: 'sourceStoragePath', rule: 'does not end with "/"' },
-      { field: 'routes[0].prefix', rule: expect.stringContaining('starts with "/"') },
-      { field: 'routes[1].dstDirectory', rule: 'does not start with "/"' },
-      { field: 'routes[1].prefix', rule: expect.stringContaining('outside SourceStoragePath') },
-      { field: 'routes[3].prefix', rule: 'duplicates routes[2].prefix "data/x/"' },
-    ]);
   });
 });

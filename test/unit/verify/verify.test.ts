@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest.js';
+import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import type { CreateDataFlowSubTaskParams, CreateDataFlowTaskParams } from '../../../shared/nas/types.js';
 import { redriveImportToken, redriveSubTaskToken } from '../../../shared/verify/classify.js';
