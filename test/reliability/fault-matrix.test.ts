@@ -62,7 +62,8 @@ const entriesOf = (w: IngestWorld, action: string) => w.emulator.log.forAction(a
 
 // Concurrent: each test has its own emulator and instances, and most of a run is spent waiting (rate
 // limit, backoff, FC-like replays), so running them side by side keeps the file fast.
-describe.concurrent('fault matrix: transport faults, replayed like FC, end exactly once', () => {
+// Concurrent tests on wall-clock emulator lifecycles: a generous bound per test for loaded machines (a correctness suite, not a timing one).
+describe.concurrent('fault matrix: transport faults, replayed like FC, end exactly once', { timeout: 90_000 }, () => {
   it('no fault (control): one invocation, exactly once', async (context) => {
     const w = await newWorld(context);
     const run = await w.runLikeFc();
