@@ -13,7 +13,9 @@
 import { directoryPathProblems } from '../config/routes.js';
 import type { ConflictPolicy } from '../nas/wire.js';
 import { OWN_STATE_PREFIX } from '../planning/plan.js';
-import { routeKey, sourceKeyPrefix } from '../planning/routing.js';
+import type { FileSystemKind } from '../cpfs/file-system.js';
+import { isKeyInsideSource, sourceKeyPrefix } from '../cpfs/source-path.js';
+import { routeKey } from '../planning/routing.js';
 import type { PlanningSettings } from '../planning/types.js';
 
 export const BACKFILL_SHAPES = ['auto', 'objects', 'entrylist', 'manifest', 'directory'] as const;
@@ -42,7 +44,7 @@ export function directoryImportFor(prefix: string, planning: PlanningSettings): 
   }
   if (!prefix.endsWith('/')) return { refused: `prefix ${JSON.stringify(prefix)} is not a directory (it must end with /)` };
   const sourcePrefix = sourceKeyPrefix(planning.sourceStoragePath);
-  if (!prefix.startsWith(sourcePrefix)) return { refused: `prefix ${JSON.stringify(prefix)} is outside SourceStoragePath ${planning.sourceStoragePath}` };
+  if (!isKeyInsideSource(prefix, planning.sourceStoragePath)) return { refused: `prefix ${JSON.stringify(prefix)} is outside SourceStoragePath ${planning.sourceStoragePath}` };
   // A key just under the prefix decides the route; any longer route prefix inside would claim some keys.
   const match = routeKey(`${prefix}x`, planning);
   if (!match.ok) return { refused: `prefix ${JSON.stringify(prefix)}: ${match.reason}` };
@@ -62,7 +64,7 @@ export interface ShapeInput {
   /** The caller leaves some keys out (e.g. reconcile's state object). */
   readonly hasExclude: boolean;
   readonly planning: PlanningSettings;
-  readonly fileSystemKind: 'lingjun' | 'general';
+  readonly fileSystemKind: FileSystemKind;
   /** OSS_BUCKET is set (the manifests are written there). */
   readonly bucketConfigured: boolean;
 }

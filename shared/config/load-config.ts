@@ -22,7 +22,8 @@ import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../log.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { routeImportDstDirectory } from '../planning/path-base.js';
 import type { PlanningSettings } from '../planning/types.js';
-import { FILE_SYSTEM_ID_PATTERN, fileSystemKind } from './file-system-kind.js';
+import { FILE_SYSTEM_ID_PATTERN, FILE_SYSTEM_ID_RULE, FILE_SYSTEM_KINDS, fileSystemKind, fileSystemKindOf } from '../cpfs/file-system.js';
+import { prefixOverlapsSource } from '../cpfs/source-path.js';
 import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
 
 export const IMPORT_MODES = ['auto', 'stream', 'batch'] as const;
@@ -89,7 +90,7 @@ const keyEncoding = z.enum(KEY_ENCODINGS, { error: enumRule(KEY_ENCODINGS) });
 /** The shape of a Config; the type is inferred from it and the built value is checked against it. */
 export const ConfigSchema = z.strictObject({
   fileSystemId: z.string().check(z.regex(FILE_SYSTEM_ID_PATTERN)),
-  fileSystemKind: z.enum(['lingjun', 'general']),
+  fileSystemKind: z.enum(FILE_SYSTEM_KINDS),
   dataFlowId: z.string(),
   sourceStoragePath: z.string(),
   routes: z.array(z.strictObject({ prefix: z.string(), dstDirectory: z.string(), conflictPolicy })),
@@ -188,7 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const fileSystemId = get('CPFS_FILE_SYSTEM_ID');
   if (fileSystemId === undefined) problem('CPFS_FILE_SYSTEM_ID', 'is required');
   else if (!FILE_SYSTEM_ID_PATTERN.test(fileSystemId)) {
-    problem('CPFS_FILE_SYSTEM_ID', 'must be bmcpfs-… (CPFS for LINGJUN) or cpfs-… (CPFS general purpose), followed by lowercase letters and digits');
+    problem('CPFS_FILE_SYSTEM_ID', FILE_SYSTEM_ID_RULE);
   }
   const dataFlowId = get('CPFS_DATA_FLOW_ID');
   if (dataFlowId === undefined) problem('CPFS_DATA_FLOW_ID', 'is required');
@@ -202,7 +203,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const mode = parseWith(importMode, get('CPFS_IMPORT_MODE'), CONFIG_DEFAULTS.importMode, 'CPFS_IMPORT_MODE', problems);
   const encoding = parseWith(keyEncoding, get('CPFS_KEY_ENCODING'), CONFIG_DEFAULTS.keyEncoding, 'CPFS_KEY_ENCODING', problems);
   const dryRun = parseBoolean(get('CPFS_DRY_RUN'), CONFIG_DEFAULTS.dryRun, 'CPFS_DRY_RUN', problems);
-  if (mode === 'stream' && fileSystemId !== undefined && FILE_SYSTEM_ID_PATTERN.test(fileSystemId) && fileSystemKind(fileSystemId) === 'general') {
+  if (mode === 'stream' && fileSystemKindOf(fileSystemId) === 'general') {
     problem('CPFS_IMPORT_MODE', 'stream needs CPFS for LINGJUN (bmcpfs-…): StreamImport is never sent to a cpfs- file system; use auto or batch');
   }
 
@@ -320,7 +321,7 @@ function checkBatchExpressible(
   problems: Problem[],
 ): void {
   if (routes.list.length === 0 || directoryPathProblems(sourceStoragePath).length > 0) return;
-  const general = fileSystemId !== undefined && FILE_SYSTEM_ID_PATTERN.test(fileSystemId) && fileSystemKind(fileSystemId) === 'general';
+  const general = fileSystemKindOf(fileSystemId) === 'general';
   if (!general && mode !== 'batch') return;
   const why = general ? 'a cpfs-… file system takes batch Import tasks only' : 'CPFS_IMPORT_MODE=batch';
   const field = routes.source === 'file' ? 'CPFS_ROUTES_FILE' : 'CPFS_ROUTES';
@@ -489,13 +490,12 @@ function parseReconcilePrefixes(text: string | undefined, sourceStoragePath: str
     problems.push({ field, rule: 'must name at least one prefix (leave it unset for the default)' });
     return undefined;
   }
-  const root = sourceStoragePath.slice(1);
   const before = problems.length;
   list.forEach((prefix, i) => {
     const where = `${field}[${i}]`;
     if (prefix.startsWith('/')) problems.push({ field: where, rule: 'must not start with / (OSS keys never do)' });
     else if (Buffer.byteLength(prefix, 'utf8') > MAX_PREFIX_BYTES) problems.push({ field: where, rule: `must be at most ${MAX_PREFIX_BYTES} bytes of UTF-8` });
-    else if (!prefix.startsWith(root) && !root.startsWith(prefix)) {
+    else if (!prefixOverlapsSource(prefix, sourceStoragePath)) {
       problems.push({ field: where, rule: 'lies outside CPFS_SOURCE_STORAGE_PATH: its keys could never be imported' });
     }
   });
@@ -561,9 +561,8 @@ function loadRoutes(
     return { list: [], source: field === 'CPFS_ROUTES' ? 'env' : 'file' };
   }
   // Keys outside SourceStoragePath are rejected, so a route outside it could never match.
-  const root = sourceStoragePath.slice(1);
   parsed.data.forEach((route, i) => {
-    if (!route.prefix.startsWith(root) && !root.startsWith(route.prefix)) {
+    if (!prefixOverlapsSource(route.prefix, sourceStoragePath)) {
       problems.push({ field: `${field}[${i}].prefix`, rule: 'lies outside CPFS_SOURCE_STORAGE_PATH, so it could never match' });
     }
   });

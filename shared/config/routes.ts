@@ -7,25 +7,24 @@
  */
 import * as z from 'zod/mini';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
-import { checkCpfsPath, MAX_CPFS_NAME_BYTES } from '../planning/path-rules.js';
-
-/** Directory rules of CreateDataFlowTask (docs/platform.md §1): 1–1023 characters, `/…/`, no `..`. */
-export const MAX_PATH_CHARS = 1023;
+import { MAX_NAME_BYTES, MAX_PATH_CHARS } from '../cpfs/limits.js';
+import { checkCpfsPath, cpfsPathLength } from '../cpfs/path-rules.js';
 
 /**
  * Problems with a directory path such as `/data/in/`, as rule sentences (empty when it is fine).
  * Used for `CPFS_SOURCE_STORAGE_PATH` and each route's `dstDirectory`.
  *
  * Beyond the documented directory rules, every CPFS path rule that each file path built on this directory
- * would break (shared/planning/path-rules.ts: backslash, control characters such as NUL or a line break, a
+ * would break (shared/cpfs/path-rules.ts: backslash, control characters such as NUL or a line break, a
  * name longer than 255 bytes, an unpaired surrogate) is refused here: such a setting would reject every
  * record, so it is a configuration error at load rather than a rejection per object. The directory must
  * also leave room for a file name below it (1,023 characters in all).
  */
 export function directoryPathProblems(path: string): string[] {
   const problems: string[] = [];
-  if (path.length < 1 || path.length > MAX_PATH_CHARS) problems.push(`must be 1–${MAX_PATH_CHARS} characters`);
-  else if (path.length > MAX_PATH_CHARS - 1) problems.push(`must be at most ${MAX_PATH_CHARS - 1} characters, to leave room for a file name below it`);
+  const length = cpfsPathLength(path);
+  if (length < 1 || length > MAX_PATH_CHARS) problems.push(`must be 1–${MAX_PATH_CHARS} characters`);
+  else if (length > MAX_PATH_CHARS - 1) problems.push(`must be at most ${MAX_PATH_CHARS - 1} characters, to leave room for a file name below it`);
   if (!path.startsWith('/') || !path.endsWith('/')) problems.push('must start and end with /');
   const segments = path.split('/').slice(1, -1);
   if (segments.some((s) => s === '..' || s === '.')) problems.push('must not contain . or .. segments');
@@ -49,7 +48,7 @@ export function prefixPathProblems(prefix: string): string[] {
   const check = checkCpfsPath(`/${prefix}${prefix.endsWith('/') ? 'x' : ''}`, 'prefix');
   if (check.ok) return [];
   if (/longer than \d+ characters/.test(check.rule)) return [];
-  return [`${check.rule.replace(/ at index \d+/, '')}: every key under it would be refused (names ≤ ${MAX_CPFS_NAME_BYTES} bytes, no backslash or control characters)`];
+  return [`${check.rule.replace(/ at index \d+/, '')}: every key under it would be refused (names ≤ ${MAX_NAME_BYTES} bytes, no backslash or control characters)`];
 }
 
 const directoryPath = z.string({ error: 'must be a string' }).check(z.superRefine((path, ctx) => {
@@ -59,7 +58,7 @@ const directoryPath = z.string({ error: 'must be a string' }).check(z.superRefin
 /** One route as written by the user; `conflictPolicy` falls back to `CPFS_CONFLICT_POLICY`. */
 export const RouteInput = z.strictObject({
   prefix: z.string({ error: 'must be a string (use "" to match every key)' }).check(
-    z.maxLength(MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
+    z.refine((prefix) => cpfsPathLength(prefix) <= MAX_PATH_CHARS, `must be at most ${MAX_PATH_CHARS} characters`),
     // OSS object names never start with `/`, so such a prefix could never match.
     z.refine((prefix) => !prefix.startsWith('/'), 'must not start with / (OSS keys never do)'),
     z.superRefine((prefix, ctx) => {

@@ -28,6 +28,10 @@ import type {
   NasOperationName,
 } from './types.js';
 import { CONFLICT_POLICIES, DATA_TYPES, TASK_ACTIONS } from './wire.js';
+import { FILE_SYSTEM_ID_RULE, fileSystemKindOf } from '../cpfs/file-system.js';
+import { MAX_ENTRY_LIST_BYTES, MAX_INCLUDES_CHARS, MAX_PATH_CHARS } from '../cpfs/limits.js';
+import { cpfsPathLength } from '../cpfs/path-rules.js';
+import { findLoneSurrogate, utf8ByteLength } from '../cpfs/utf8.js';
 
 /** One broken rule: the wire field and the rule in plain words. */
 export interface ValidationIssue {
@@ -36,18 +40,9 @@ export interface ValidationIssue {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Documented limits, as named constants.
+// Documented limits, as named constants. The CPFS path, id and size limits live in shared/cpfs/.
 // ---------------------------------------------------------------------------------------------
 
-/** Directory, DstDirectory, EntryList paths, SrcFilePath, DstFilePath: 1–1023 characters. */
-export const MAX_PATH_CHARS = 1023;
-/**
- * EntryList: total length "less than 64 KB" (docs/platform.md §1, newer API texts; the seed said "cannot
- * exceed") — counted as UTF-8 bytes of the JSON text as sent, so at most 65,535.
- */
-export const MAX_ENTRY_LIST_BYTES = 65_535;
-/** Includes: at most 3,000 characters in total (the JSON text as sent). */
-export const MAX_INCLUDES_CHARS = 3000;
 /**
  * Directory, EntryList and TransferFileListPath are mutually exclusive: a CreateDataFlowTask request may
  * carry only one of them (docs/platform.md §1, newer API texts). DstDirectory is not in this set.
@@ -90,33 +85,9 @@ const CPFS_ONLY_ACTIONS: ReadonlySet<string> = new Set(['Evict', 'Inventory']);
 // planning code can check a path before it builds a request.
 // ---------------------------------------------------------------------------------------------
 
-/** The file-system family a FileSystemId names, from its documented prefix. */
-export function fileSystemKind(fileSystemId: unknown): 'cpfs' | 'bmcpfs' | undefined {
-  if (typeof fileSystemId !== 'string') return undefined;
-  if (fileSystemId.startsWith('bmcpfs-')) return 'bmcpfs';
-  if (fileSystemId.startsWith('cpfs-')) return 'cpfs';
-  return undefined;
-}
-
-/** Number of Unicode code points: what "characters" means for the documented length limits. */
-export function countCharacters(value: string): number {
-  let count = 0;
-  for (let i = 0; i < value.length; i++) {
-    const unit = value.charCodeAt(i);
-    // A well-formed surrogate pair is one character.
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-    count++;
-  }
-  return count;
-}
-
 /** True when the string has no lone surrogate, i.e. it can be encoded as UTF-8 without loss. */
-export function isValidUtf8Text(value: string): boolean {
-  // With the `u` flag a surrogate class only matches unpaired surrogates.
-  return !/[\uD800-\uDFFF]/u.test(value);
+function isValidUtf8Text(value: string): boolean {
+  return findLoneSurrogate(value) < 0;
 }
 
 function hasDotDotSegment(path: string): boolean {
@@ -126,7 +97,7 @@ function hasDotDotSegment(path: string): boolean {
 /** Rules shared by every path parameter: length, UTF-8, no `..` segment. */
 function commonPathProblems(value: string): string[] {
   const problems: string[] = [];
-  const chars = countCharacters(value);
+  const chars = cpfsPathLength(value);
   if (chars < 1 || chars > MAX_PATH_CHARS) problems.push(`must be 1 to ${MAX_PATH_CHARS} characters long (it has ${chars})`);
   if (!isValidUtf8Text(value)) problems.push('must be valid UTF-8 text (it contains an unpaired surrogate)');
   // The docs forbid "/../" for DstDirectory; a ".." segment anywhere would escape the mapped root, so
@@ -160,10 +131,6 @@ export function filePathProblems(value: string): string[] {
   return problems;
 }
 
-/** Bytes of UTF-8 the string occupies on the wire. */
-export function utf8ByteLength(value: string): number {
-  return Buffer.byteLength(value, 'utf8');
-}
 
 /**
  * EntryList: a JSON array of strings, ≤ 65536 bytes of UTF-8 counted on the serialized JSON exactly as
@@ -194,7 +161,7 @@ export function entryListProblems(value: string): string[] {
       entryProblems.push(`${label} must be a string`);
       return;
     }
-    const chars = countCharacters(entry);
+    const chars = cpfsPathLength(entry);
     if (chars < 1 || chars > MAX_PATH_CHARS) entryProblems.push(`${label} must be 1 to ${MAX_PATH_CHARS} characters long (it has ${chars})`);
     else if (!entry.startsWith('/')) entryProblems.push(`${label} must start with "/"`);
     if (!isValidUtf8Text(entry)) entryProblems.push(`${label} must be valid UTF-8 text (it contains an unpaired surrogate)`);
@@ -222,7 +189,7 @@ export function transferFileListPathProblems(value: string): string[] {
  */
 export function includesProblems(value: string): string[] {
   const problems: string[] = [];
-  const chars = countCharacters(value);
+  const chars = cpfsPathLength(value);
   if (chars > MAX_INCLUDES_CHARS) problems.push(`must be at most ${MAX_INCLUDES_CHARS} characters in total (it has ${chars})`);
   let parsed: unknown;
   try {
@@ -241,7 +208,7 @@ export function includesProblems(value: string): string[] {
       problems.push(`${label} must be a string`);
       return;
     }
-    const length = countCharacters(entry);
+    const length = cpfsPathLength(entry);
     if (length < 1 || length > MAX_PATH_CHARS) problems.push(`${label} must be 1 to ${MAX_PATH_CHARS} characters long (it has ${length})`);
     else if (!entry.startsWith('/') || !entry.endsWith('/')) problems.push(`${label} must start and end with "/"`);
   });
@@ -282,15 +249,11 @@ function idWithPrefix(prefix: string, what: string) {
   return checkedString((v) => (pattern.test(v) ? [] : [`must look like "${prefix}…" (${what})`]));
 }
 
-const fileSystemIdSchema = checkedString((v) =>
-  /^(?:cpfs|bmcpfs)-[A-Za-z0-9][A-Za-z0-9-]*$/.test(v)
-    ? []
-    : ['must start with "cpfs-" (CPFS) or "bmcpfs-" (CPFS for LINGJUN), followed by the id'],
-);
+const fileSystemIdSchema = checkedString((v) => (fileSystemKindOf(v) !== undefined ? [] : [FILE_SYSTEM_ID_RULE]));
 const lingjunFileSystemIdSchema = checkedString((v) =>
-  /^bmcpfs-[A-Za-z0-9][A-Za-z0-9-]*$/.test(v)
+  fileSystemKindOf(v) === 'lingjun'
     ? []
-    : ['must start with "bmcpfs-": sub-tasks exist only on CPFS for LINGJUN (V2.6.0 and later)'],
+    : ['must be bmcpfs-… followed by lowercase letters and digits: sub-tasks exist only on CPFS for LINGJUN (V2.6.0 and later)'],
 );
 const dataFlowIdSchema = idWithPrefix('df-', 'a data flow id');
 const taskIdSchema = idWithPrefix('task-', 'a data flow task id');
@@ -391,39 +354,39 @@ export const CreateDataFlowTaskRequest = z
   )
   .check(
     crossFieldRules((p, add) => {
-      const kind = fileSystemKind(p['FileSystemId']);
+      const kind = fileSystemKindOf(p['FileSystemId']);
       const action = p['TaskAction'];
       const sources = EXCLUSIVE_SOURCE_PARAMETERS.filter((name) => p[name] !== undefined);
       if (sources.length > 1) {
         add(sources.join(', '), `are mutually exclusive: send only one of ${EXCLUSIVE_SOURCE_PARAMETERS.join(', ')}`);
       }
       if (p['TransferFileListPath'] !== undefined) {
-        if (kind !== 'bmcpfs') add('TransferFileListPath', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
+        if (kind !== 'lingjun') add('TransferFileListPath', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
         if (action !== 'Import' && action !== 'Export') add('TransferFileListPath', 'is allowed only with TaskAction Import or Export');
       }
       if (p['Includes'] !== undefined) {
-        if (kind !== 'bmcpfs') add('Includes', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
+        if (kind !== 'lingjun') add('Includes', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
         if (p['Directory'] === undefined) add('Includes', 'is allowed only together with Directory');
       }
       if (typeof action === 'string') {
-        if (kind === 'bmcpfs' && CPFS_ONLY_ACTIONS.has(action)) {
+        if (kind === 'lingjun' && CPFS_ONLY_ACTIONS.has(action)) {
           add('TaskAction', 'Evict and Inventory are supported only on CPFS file systems (cpfs-…)');
         }
-        if (kind === 'cpfs' && STREAMING_ACTIONS.has(action)) {
+        if (kind === 'general' && STREAMING_ACTIONS.has(action)) {
           add('TaskAction', 'StreamImport and StreamExport are supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
         }
         if (p['SrcTaskId'] !== undefined && STREAMING_ACTIONS.has(action)) {
           add('SrcTaskId', 'must not be used with a streaming TaskAction (StreamImport/StreamExport)');
         }
       }
-      if (kind === 'bmcpfs' && typeof p['DataType'] === 'string' && p['DataType'] !== 'MetaAndData') {
+      if (kind === 'lingjun' && typeof p['DataType'] === 'string' && p['DataType'] !== 'MetaAndData') {
         add('DataType', 'must be MetaAndData on CPFS for LINGJUN file systems (bmcpfs-…)');
       }
-      if (kind === 'bmcpfs' && p['SrcTaskId'] === undefined && p['ConflictPolicy'] === undefined) {
+      if (kind === 'lingjun' && p['SrcTaskId'] === undefined && p['ConflictPolicy'] === undefined) {
         add('ConflictPolicy', 'is required on CPFS for LINGJUN file systems (bmcpfs-…)');
       }
       // CreateDirIfNotExist exists only on LINGJUN ≥ 2.6.0; `false` is the default, so only `true` is refused.
-      if (kind === 'cpfs' && p['CreateDirIfNotExist'] === true) {
+      if (kind === 'general' && p['CreateDirIfNotExist'] === true) {
         add('CreateDirIfNotExist', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
       }
     }),

@@ -19,12 +19,13 @@
 import type { ConflictPolicy } from '../nas/wire.js';
 import { importTaskClientToken } from './client-token.js';
 import { importLayout } from './path-base.js';
-import { checkCpfsPath, describePathProblem } from './path-rules.js';
+import { checkCpfsPath, describePathProblem } from '../cpfs/path-rules.js';
 import type { PlannedObject, RejectionKind } from './types.js';
-import { utf8ByteLength } from './utf8.js';
+import { utf8ByteLength } from '../cpfs/utf8.js';
 
-/** Less than 64 KB: at most 65,535 bytes of the UTF-8 serialised EntryList JSON (same figure as shared/nas/schemas.ts). */
-export const MAX_ENTRY_LIST_BYTES = 65_535;
+import { MAX_ENTRY_LIST_BYTES } from '../cpfs/limits.js';
+
+export { MAX_ENTRY_LIST_BYTES };
 
 /** Bytes of `[]`: the array brackets every list carries. */
 const BRACKET_BYTES = 2;

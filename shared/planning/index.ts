@@ -1,5 +1,5 @@
 /**
- * The pure planning core: routing, CPFS path rules, de-duplication, grouping, EntryList packing and
+ * The pure planning core: routing, CPFS path rules (re-exported from shared/cpfs/), de-duplication, grouping, EntryList packing and
  * ClientToken derivation. No environment, clock, I/O or logging in here.
  */
 export type {
@@ -17,12 +17,10 @@ export {
   checkCpfsPath,
   cpfsPathLength,
   describePathProblem,
-  MAX_CPFS_NAME_BYTES,
-  MAX_CPFS_PATH_LENGTH,
   type CpfsPathKind,
   type PathCheck,
   type PathProblem,
-} from './path-rules.js';
+} from '../cpfs/path-rules.js';
 export {
   ENTRY_LIST_ELEMENT_BASE,
   importDestinationOfElement,

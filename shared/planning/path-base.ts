@@ -51,6 +51,7 @@
  * section at the end of this file ({@link manifestLayout}, {@link manifestTransferFileListPath}).
  */
 import type { Route } from './types.js';
+import { isKeyInsideSource, sourceKeyPrefix } from '../cpfs/source-path.js';
 
 /** Directory (relative to SourceStoragePath) of every streaming task we create. See the module comment. */
 export const STREAM_TASK_DIRECTORY = '/';
@@ -109,9 +110,8 @@ export function importDestinationOfElement(
   if (!element.startsWith('/')) return undefined;
   let below = element.slice(1);
   if (base === 'object-name') {
-    const sourcePrefix = sourceStoragePath.slice(1);
-    if (!below.startsWith(sourcePrefix)) return undefined;
-    below = below.slice(sourcePrefix.length);
+    if (!isKeyInsideSource(below, sourceStoragePath)) return undefined;
+    below = below.slice(sourceKeyPrefix(sourceStoragePath).length);
   }
   return `${dstDirectory}${below}`;
 }
@@ -152,8 +152,8 @@ export type RouteImportLayout =
  * // → { ok: false, reason: 'renames the directory "in/imgs/" to "/datasets/images/": …' }
  */
 export function routeImportDstDirectory(route: Pick<Route, 'prefix' | 'dstDirectory'>, sourceStoragePath: string): RouteImportLayout {
-  const sourcePrefix = sourceStoragePath.slice(1);
-  if (!route.prefix.startsWith(sourcePrefix)) {
+  const sourcePrefix = sourceKeyPrefix(sourceStoragePath);
+  if (!isKeyInsideSource(route.prefix, sourceStoragePath)) {
     // A route wider than SourceStoragePath (e.g. "" with SourceStoragePath /data/): its keys are all under
     // SourceStoragePath, and keep the part of it below the route prefix below dstDirectory.
     return { ok: true, dstDirectory: `${route.dstDirectory}${sourcePrefix.slice(route.prefix.length)}` };

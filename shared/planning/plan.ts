@@ -24,7 +24,7 @@ import type { ConflictPolicy } from '../nas/wire.js';
 import { objectId, streamTaskClientToken, subTaskClientToken } from './client-token.js';
 import { dedupeByDestination } from './dedupe.js';
 import { STREAM_TASK_DIRECTORY, STREAM_TASK_DST_DIRECTORY, subTaskDstFilePath, subTaskSrcFilePath } from './path-base.js';
-import { checkCpfsPath, describePathProblem } from './path-rules.js';
+import { checkCpfsPath, describePathProblem } from '../cpfs/path-rules.js';
 import { routeKey } from './routing.js';
 import type { Plan, PlannedObject, PlanningSettings, Rejection, RejectedRecord } from './types.js';
 

@@ -12,6 +12,7 @@
  * path relative to SourceStoragePath, under the file system's FileSystemPath, with the default policy.
  */
 import type { PlanningSettings, Rejection, Route } from './types.js';
+import { isKeyInsideSource, sourceKeyPrefix } from '../cpfs/source-path.js';
 
 /** A key matched to a route. */
 export interface RouteMatch {
@@ -25,13 +26,7 @@ export interface RouteMatch {
   readonly pathInRoute: string;
 }
 
-/**
- * The key prefix that SourceStoragePath stands for: `/` → `''`, `/data/` → `data/`.
- * OSS keys carry no leading `/`; the data flow's path does.
- */
-export function sourceKeyPrefix(sourceStoragePath: string): string {
-  return sourceStoragePath.startsWith('/') ? sourceStoragePath.slice(1) : sourceStoragePath;
-}
+export { sourceKeyPrefix };
 
 /** The route used when `settings.routes` is empty: same relative path, default conflict policy. */
 export function implicitRoute(settings: PlanningSettings): Route {
@@ -52,11 +47,10 @@ export function implicitRoute(settings: PlanningSettings): Route {
  * routeKey('raw/images/a/b.png', settings) // → route raw/images/, pathInRoute 'a/b.png'
  */
 export function routeKey(key: string, settings: PlanningSettings): RouteMatch | Rejection {
-  const sourcePrefix = sourceKeyPrefix(settings.sourceStoragePath);
-  if (!key.startsWith(sourcePrefix)) {
+  if (!isKeyInsideSource(key, settings.sourceStoragePath)) {
     return { ok: false, kind: 'outside-source-path', reason: `key is outside SourceStoragePath "${settings.sourceStoragePath}"` };
   }
-  const pathInSource = key.slice(sourcePrefix.length);
+  const pathInSource = key.slice(sourceKeyPrefix(settings.sourceStoragePath).length);
 
   if (settings.routes.length === 0) {
     const route = implicitRoute(settings);

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEntryList, validateFilePath } from '../../emulator/paths.js';
 import { loadConfig } from '../../shared/config/load-config.js';
+import { cpfsPathLength } from '../../shared/cpfs/path-rules.js';
 import { importRequest, ingest, InstanceState, subTaskRequest } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import { validateRequest } from '../../shared/nas/schemas.js';
@@ -191,6 +192,8 @@ describe('properties: path rules on random keys, checked against the client and 
     // Names up to NAME_MAX (255 bytes) and beyond; five or more long ones make a path over 1023 characters.
     { weight: 2, arbitrary: fc.integer({ min: 150, max: 300 }).map((n) => 'n'.repeat(n)) },
     { weight: 1, arbitrary: fc.integer({ min: 60, max: 120 }).map((n) => '猫'.repeat(n)) },
+    // Emoji are 1 character (code point) but 2 UTF-16 units: paths of 1,023 characters are far longer in `length`.
+    { weight: 1, arbitrary: fc.integer({ min: 40, max: 70 }).map((n) => '😀'.repeat(n)) },
   );
   const hostileKey = fc.tuple(fc.constantFrom('in/', '', 'in/..', '../'), fc.array(hostileSegment, { minLength: 1, maxLength: 8 }))
     .map(([prefix, segments]) => prefix + segments.join('/'));
@@ -207,7 +210,7 @@ describe('properties: path rules on random keys, checked against the client and 
 
         for (const item of plan.items) {
           for (const path of [item.srcFilePath, item.dstFilePath]) {
-            expect(path.length).toBeLessThanOrEqual(1023);
+            expect(cpfsPathLength(path)).toBeLessThanOrEqual(1023);
             expect(path).not.toContain('\\');
             expect(path).not.toMatch(/\p{Cc}/u);
             expect(path.slice(1).split('/').some((name) => isDotName(name) || name === '')).toBe(false);
@@ -229,7 +232,7 @@ describe('properties: path rules on random keys, checked against the client and 
         }
         const plannedKeys = new Set(plan.items.map((item) => item.record.key));
         for (const key of keys) {
-          const bad = key.includes('\\') || key.split('/').some(isDotName) || key.length + 1 > 1023;
+          const bad = key.includes('\\') || key.split('/').some(isDotName) || cpfsPathLength(key) + 1 > 1023;
           if (bad) expect(plannedKeys.has(key), key).toBe(false);
         }
       }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ValidationError } from '../../../shared/errors.js';
 import { CONFIG_DEFAULTS, loadConfig, ROUTES_ENV_NOTE_BYTES, type LoadConfigOptions } from '../../../shared/config/load-config.js';
-import { fileSystemKind } from '../../../shared/config/file-system-kind.js';
+import { fileSystemKind } from '../../../shared/cpfs/file-system.js';
 
 const base = {
   CPFS_FILE_SYSTEM_ID: 'bmcpfs-290w65p03ok64ya0001',

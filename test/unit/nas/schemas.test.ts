@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { entryListOfBytes } from '../../support/entry-lists.js';
 import type * as z from 'zod';
+import { MAX_ENTRY_LIST_BYTES } from '../../../shared/cpfs/limits.js';
+import { cpfsPathLength } from '../../../shared/cpfs/path-rules.js';
 import { ValidationError } from '../../../shared/errors.js';
 import {
   CancelDataFlowSubTaskRequest,
@@ -10,8 +12,6 @@ import {
   DescribeDataFlowSubTasksRequest,
   DescribeDataFlowTasksRequest,
   DescribeDataFlowsRequest,
-  MAX_ENTRY_LIST_BYTES,
-  countCharacters,
   findRequestIssues,
   validateRequest,
   type ValidationIssue,
@@ -95,7 +95,7 @@ describe('request schemas: the seed parameters of CreateDataFlowTask', () => {
       param: 'FileSystemId',
       base: cpfsImport,
       valid: ['cpfs-125487ab', 'cpfs-0015'],
-      invalid: [[undefined, 'is required'], ['nas-1234', 'must start with "cpfs-"'], ['cpfs-', 'must start with "cpfs-"'], [42, 'must be a string']],
+      invalid: [[undefined, 'is required'], ['nas-1234', 'or cpfs-… (CPFS general purpose)'], ['cpfs-', 'or cpfs-… (CPFS general purpose)'], [42, 'must be a string']],
     },
     {
       param: 'DataFlowId',
@@ -297,9 +297,9 @@ describe('request schemas: EntryList counts UTF-8 bytes of the JSON as sent', ()
 
   it('counts path length in characters (a 1023-character CJK path is fine)', () => {
     const path = `/${'中'.repeat(1022)}`;
-    expect(countCharacters(path)).toBe(1023);
+    expect(cpfsPathLength(path)).toBe(1023);
     expect(issues('CreateDataFlowTask', cpfsImport({ EntryList: JSON.stringify([path]) }))).toEqual([]);
-    expect(countCharacters('😀')).toBe(1);
+    expect(cpfsPathLength('😀')).toBe(1);
   });
 
   it('rejects an escaped lone surrogate inside an entry', () => {
@@ -387,7 +387,7 @@ describe('validateRequest error reporting', () => {
     const error = thrown as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.field).toBe('FileSystemId');
-    expect(error.rule).toContain('must start with "cpfs-"');
+    expect(error.rule).toContain('must be bmcpfs-… (CPFS for LINGJUN) or cpfs-…');
     expect(error.message).toContain('DataFlowId: must look like "df-…"');
     expect(error.message).toContain('ClientToken: must be 1 to 64 characters');
     expect(error.retryable).toBe(false);
@@ -434,7 +434,7 @@ describe('request schemas: CancelDataFlowSubTask (newer API texts)', () => {
   });
 
   it('is LINGJUN-only and refuses ids that are not ids', () => {
-    expectRejected('CancelDataFlowSubTask', cancel({ FileSystemId: 'cpfs-125487ab' }), 'FileSystemId', 'must start with "bmcpfs-"');
+    expectRejected('CancelDataFlowSubTask', cancel({ FileSystemId: 'cpfs-125487ab' }), 'FileSystemId', 'must be bmcpfs-… followed by lowercase letters and digits');
     expectRejected('CancelDataFlowSubTask', cancel({ DataFlowSubTaskId: 'a b' }), 'DataFlowSubTaskId', 'must be a data flow sub-task id');
     expectRejected('CancelDataFlowSubTask', cancel({ DataFlowTaskId: 'x' }), 'DataFlowTaskId', 'must look like "task-…"');
     expectRejected('CancelDataFlowSubTask', cancel({ TaskId: 'task-1' }), 'TaskId', 'is not a parameter of CancelDataFlowSubTask');

@@ -24,12 +24,8 @@
  * Paths are never normalised (no Unicode NFC/NFD, no case folding): the file gets the key's exact name.
  */
 import { ValidationError } from '../errors.js';
-import { findLoneSurrogate, utf8ByteLength } from './utf8.js';
-
-/** Documented maximum length of SrcFilePath, DstFilePath, Directory, DstDirectory and EntryList paths. */
-export const MAX_CPFS_PATH_LENGTH = 1023;
-/** NAME_MAX of Linux file systems: longest single name, in UTF-8 bytes. */
-export const MAX_CPFS_NAME_BYTES = 255;
+import { MAX_NAME_BYTES, MAX_PATH_CHARS } from './limits.js';
+import { countCodePoints, findLoneSurrogate, utf8ByteLength } from './utf8.js';
 
 /** A file path must end with a file name; a directory path must end with `/`. */
 export type CpfsPathKind = 'file' | 'directory';
@@ -49,14 +45,14 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 /**
  * Length of a path as the service counts "characters".
  *
- * UNVERIFIED: the documentation says "1 to 1,023 characters" without naming the unit. We count UTF-16
- * code units (JavaScript's `length`, which is also Java's `String.length()`): equal to the number of
- * characters for all BMP text (Latin, CJK), and one more per astral character (emoji), so it never
- * accepts a path that a code-point count would reject. Bytes are not used: the limits that mean bytes
- * (names, EntryList) say so. Change the unit here and nowhere else.
+ * UNVERIFIED: the documentation (docs/platform.md §1) says "1 to 1,023 characters" without naming the
+ * unit. We count Unicode code points, the plain reading of "characters": `a`, `图` and `😀` are one each
+ * (1, 3 and 4 UTF-8 bytes; 1, 1 and 2 UTF-16 units). Bytes are not used: the limits that mean bytes
+ * (names, EntryList) say so. This is the one unit for config, planning and the request schemas; change
+ * it here and nowhere else (the emulator keeps its own copy on purpose).
  */
 export function cpfsPathLength(path: string): number {
-  return path.length;
+  return countCodePoints(path);
 }
 
 /**
@@ -72,10 +68,11 @@ export function cpfsPathLength(path: string): number {
 export function checkCpfsPath(path: string, field: string, kind: CpfsPathKind = 'file'): PathCheck {
   const problem = (rule: string): PathProblem => ({ ok: false, field, rule });
 
-  const length = cpfsPathLength(path);
-  if (length === 0) return problem(`is empty (1 to ${MAX_CPFS_PATH_LENGTH} characters required)`);
-  if (length > MAX_CPFS_PATH_LENGTH) {
-    return problem(`longer than ${MAX_CPFS_PATH_LENGTH} characters (${length})`);
+  if (path.length === 0) return problem(`is empty (1 to ${MAX_PATH_CHARS} characters required)`);
+  // Code points never outnumber UTF-16 units, so the count is needed only past the limit (hot path).
+  if (path.length > MAX_PATH_CHARS) {
+    const length = cpfsPathLength(path);
+    if (length > MAX_PATH_CHARS) return problem(`longer than ${MAX_PATH_CHARS} characters (${length})`);
   }
   if (!path.startsWith('/')) return problem('does not start with "/"');
 
@@ -99,8 +96,8 @@ export function checkCpfsPath(path: string, field: string, kind: CpfsPathKind = 
     if (name.length === 0) return problem(`contains an empty name ("//") at index ${index - 1}`);
     if (name === '.' || name === '..') return problem(`contains a "${name}" name at index ${index}`);
     const bytes = utf8ByteLength(name);
-    if (bytes > MAX_CPFS_NAME_BYTES) {
-      return problem(`has a name longer than ${MAX_CPFS_NAME_BYTES} UTF-8 bytes (${bytes}) at index ${index}: "${preview(name)}"`);
+    if (bytes > MAX_NAME_BYTES) {
+      return problem(`has a name longer than ${MAX_NAME_BYTES} UTF-8 bytes (${bytes}) at index ${index}: "${preview(name)}"`);
     }
     index += name.length + 1;
   }

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors.js';
+import { directoryPathProblems } from '../../../shared/config/routes.js';
+import { MAX_NAME_BYTES as MAX_CPFS_NAME_BYTES, MAX_PATH_CHARS as MAX_CPFS_PATH_LENGTH } from '../../../shared/cpfs/limits.js';
 import {
   assertCpfsPath,
   checkCpfsPath,
+  cpfsPathLength,
   describePathProblem,
-  MAX_CPFS_NAME_BYTES,
-  MAX_CPFS_PATH_LENGTH,
-} from '../../../shared/planning/path-rules.js';
+} from '../../../shared/cpfs/path-rules.js';
+import { filePathProblems } from '../../../shared/nas/schemas.js';
 
 /** A path of exactly `length` characters made of 200-character names. */
 function pathOfLength(length: number): string {
@@ -81,14 +83,6 @@ describe('checkCpfsPath: each rule, named', () => {
     expect(check.ok ? '' : check.rule).toContain('(256)');
   });
 
-  it('counts the length in UTF-16 units: an emoji counts twice (UNVERIFIED unit, see cpfsPathLength)', () => {
-    const path = `${`/${'😀'.repeat(60)}`.repeat(8)}/${'😀'.repeat(27)}`;
-    expect(path).toHaveLength(1023);
-    expect(Array.from(path)).toHaveLength(516);
-    expect(checkCpfsPath(path, 'SrcFilePath')).toEqual({ ok: true });
-    expect(checkCpfsPath(`${path}x`, 'SrcFilePath')).toEqual({ ok: false, field: 'SrcFilePath', rule: 'longer than 1023 characters (1024)' });
-  });
-
   it.each([
     ['/a', 'does not end with "/"'],
     ['/a/../', 'contains a ".." name at index 3'],
@@ -117,5 +111,56 @@ describe('describePathProblem / assertCpfsPath', () => {
     })();
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ field: 'SrcFilePath', rule: 'contains a backslash ("\\") at index 2', retryable: false });
+  });
+});
+
+/** `/` + `count` names of `per` copies of `char`, then `/` + `rest` copies: names stay ≤ 255 UTF-8 bytes. */
+function pathOf(char: string, per: number, count: number, rest: number): string {
+  return `${`/${char.repeat(per)}`.repeat(count)}/${char.repeat(rest)}`;
+}
+
+describe('path length unit: Unicode code points (docs/platform.md §1 "characters")', () => {
+  it.each([
+    // character, code points, UTF-16 units, UTF-8 bytes
+    ['a', 1, 1, 1],
+    ['图', 1, 1, 3],
+    ['😀', 1, 2, 4],
+  ])('%s is %i character (%i UTF-16 units, %i UTF-8 bytes)', (char, points, units, bytes) => {
+    expect(cpfsPathLength(char)).toBe(points);
+    expect(char.length).toBe(units);
+    expect(Buffer.byteLength(char)).toBe(bytes);
+  });
+
+  // 16 names of 60 emoji (61 characters each with the `/`) + `/` + 46 emoji = 1,023 characters.
+  const emoji1023 = pathOf('😀', 60, 16, 46);
+  // 12 names of 80 CJK characters (81 each) + `/` + 50 = 1,023 characters.
+  const cjk1023 = pathOf('图', 80, 12, 50);
+
+  it('known answers for the boundary paths', () => {
+    expect(cpfsPathLength(emoji1023)).toBe(1023);
+    expect(emoji1023.length).toBe(2029);
+    expect(Buffer.byteLength(emoji1023)).toBe(4041);
+    expect(cpfsPathLength(cjk1023)).toBe(1023);
+    expect(cjk1023.length).toBe(1023);
+    expect(Buffer.byteLength(cjk1023)).toBe(13 + 3 * (12 * 80 + 50));
+  });
+
+  it.each([
+    ['emoji', emoji1023, '😀'],
+    ['CJK', cjk1023, '图'],
+  ])('%s: 1,023 characters pass planning and the request schema; 1,024 fail both with the same count', (_, path, char) => {
+    expect(checkCpfsPath(path, 'SrcFilePath')).toEqual({ ok: true });
+    expect(filePathProblems(path)).toEqual([]);
+    const over = `${path}${char}`;
+    expect(checkCpfsPath(over, 'SrcFilePath')).toEqual({ ok: false, field: 'SrcFilePath', rule: 'longer than 1023 characters (1024)' });
+    expect(filePathProblems(over)).toEqual(['must be 1 to 1023 characters long (it has 1024)']);
+  });
+
+  it('config: a directory of 1,022 emoji characters leaves room for a file name; 1,023 does not', () => {
+    const dir1022 = `${pathOf('😀', 60, 16, 44)}/`;
+    expect(cpfsPathLength(dir1022)).toBe(1022);
+    expect(directoryPathProblems(dir1022)).toEqual([]);
+    const dir1023 = `${pathOf('😀', 60, 16, 45)}/`;
+    expect(directoryPathProblems(dir1023)).toEqual(['must be at most 1022 characters, to leave room for a file name below it']);
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * Documented CPFS / data-flow limits, each written once (docs/platform.md §1). Emulator keeps its own copy
+ * on purpose (an independent check); everything under shared/, cli/ and functions/ imports from here.
+ */
+
+/**
+ * Directory, DstDirectory, SrcFilePath, DstFilePath, EntryList and Includes paths: 1–1,023 "characters",
+ * counted in Unicode code points (see {@link cpfsPathLength} in path-rules.ts for why that unit).
+ */
+export const MAX_PATH_CHARS = 1023;
+/** NAME_MAX of Linux file systems: longest single name (path segment), in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+/**
+ * EntryList: total length "less than 64 KB" (docs/platform.md §1, newer API texts; the seed said "cannot
+ * exceed") — counted as UTF-8 bytes of the JSON text as sent, so at most 65,535.
+ */
+export const MAX_ENTRY_LIST_BYTES = 65_535;
+/** Includes: at most 3,000 characters (code points) in total (the JSON text as sent). */
+export const MAX_INCLUDES_CHARS = 3000;
