@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../../../emulator/clock.js';
 import { createIngestHandler, type IngestHandlerDeps } from '../../../functions/oss-stream-import/handler.js';
+import { createReconcileHandler } from '../../../functions/reconcile/handler.js';
 import { IDS, startTestEmulator, TEST_KEY, type EmulatorFixture } from '../../support/emulator-fixtures.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload } from '../../support/event-factories.js';
 import { FUNCTION_BUNDLE } from '../../support/function-harness.js';
@@ -102,6 +103,16 @@ describe.each(factories)('createIngestHandler (%s)', (_name, factory) => {
     const handler = make({ env: { CPFS_DATA_FLOW_ID: IDS.lingjunFlow }, write: (line) => lines.push(line) });
     const event = toPayload(nativeEnvelope([objectCreatedEvent({ bucket: 'test-bucket', key: 'a/one.bin' })]));
     await expect(handler(event, context(2))).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('CPFS_FILE_SYSTEM_ID') });
+    expect(reads).toEqual([]);
+  });
+});
+
+describe('createReconcileHandler', () => {
+  it('configures itself from the injected env on the first run (a missing OSS_BUCKET fails that run) and reads nothing from process.env', async () => {
+    const reads = watchProcessEnv();
+    const lines: string[] = [];
+    const handler = createReconcileHandler({ env: { CPFS_FILE_SYSTEM_ID: IDS.lingjun, CPFS_DATA_FLOW_ID: IDS.lingjunFlow }, write: (line) => lines.push(line) });
+    await expect(handler({}, context(3))).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('OSS_BUCKET') });
     expect(reads).toEqual([]);
   });
 });
