@@ -98,6 +98,8 @@ export interface DemoRow {
 }
 
 type Handler = (event: Buffer, context: unknown) => Promise<unknown>;
+/** The bundle's createIngestHandler as the demo sees it from outside the build (functions/oss-stream-import/handler.ts). */
+type HandlerFactory = (deps: { env: Readonly<Record<string, string>>; write: (line: string) => void; codeDir: string }) => Handler;
 
 /** The part of a handler result or error the demo reads. */
 interface Outcome {
@@ -112,9 +114,6 @@ interface Outcome {
   readonly code?: string;
   readonly message?: string;
 }
-
-/** Variables the demo sets for the function while it runs, and restores afterwards. */
-const FUNCTION_ENV_PREFIXES = /^(CPFS_|NAS_ENDPOINT$|FC_|ALIBABA_CLOUD_)/;
 
 /**
  * Runs the demo. Returns the exit code: 0 when every object landed or was refused as expected.
@@ -156,14 +155,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       },
     ],
   });
-  const restoreEnv = setFunctionEnv({
+  // The function's environment as its own object, and its log lines kept aside (the demo shows the table):
+  // the bundle's handler factory takes both, so process.env and process.stdout stay untouched.
+  const functionEnv: Readonly<Record<string, string>> = {
     CPFS_FILE_SYSTEM_ID: DEMO_WORLD.fileSystemId,
     CPFS_DATA_FLOW_ID: DEMO_WORLD.dataFlowId,
     CPFS_SOURCE_STORAGE_PATH: DEMO_WORLD.sourceStoragePath,
     CPFS_ROUTES: JSON.stringify(DEMO_WORLD.routes),
     NAS_ENDPOINT: emulator.url,
     FC_REGION: 'cn-hangzhou',
-  });
+  };
   const functionLog: string[] = [];
   let invocations = 0;
   const invoke = async (payload: unknown): Promise<Outcome[]> => {
@@ -175,21 +176,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       region: 'cn-hangzhou',
       accountId: '1234567890123456',
     };
-    const restore = captureStdout(functionLog);
     try {
       return outcomesOf(await handler(Buffer.from(JSON.stringify(payload), 'utf8'), context));
     } catch (error) {
       // A retryable failure: FC would replay the event. The demo has no faults, so report it.
       return outcomesOf((error as { report?: unknown }).report);
-    } finally {
-      restore();
     }
   };
 
   let handler: Handler;
   let exitCode: number;
   try {
-    handler = loadHandler(handlerPath);
+    handler = loadHandlerFactory(handlerPath)({ env: functionEnv, write: (line) => functionLog.push(line), codeDir: path.dirname(handlerPath) });
     const rows = await deliverSamples(emulator, bucketDir, fsDir, invoke);
     const duplicateDelivery = await checkRedelivery(emulator, bucketDir, invoke, rows[0] as DemoRow);
     emulator.settle();
@@ -207,7 +205,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       await watchFolder(options.watchDir, emulator, bucketDir, fsDir, invoke, wrapped, options.signal);
     }
   } finally {
-    restoreEnv();
     await emulator.stop();
     if (options.keep) {
       fs.writeFileSync(path.join(root, 'function.log'), functionLog.join('\n') + '\n');
@@ -227,52 +224,15 @@ function defaultHandlerPath(): string {
     : path.resolve('dist/oss-stream-import/index.js');
 }
 
-/** Loads a fresh copy of the bundle (it caches its runtime, built from the environment, in module scope). */
-function loadHandler(handlerPath: string): Handler {
+/**
+ * The bundle's `createIngestHandler`: the demo runs the BUILT code, handing it the demo's environment and
+ * log sink instead of rewriting process.env and patching process.stdout.write.
+ */
+function loadHandlerFactory(handlerPath: string): HandlerFactory {
   const load = createRequire(handlerPath);
-  const resolved = load.resolve(handlerPath);
-  delete load.cache[resolved];
-  const mod = load(resolved) as { handler?: unknown };
-  delete load.cache[resolved];
-  if (typeof mod.handler !== 'function') throw new Error(`${handlerPath} does not export handler`);
-  return mod.handler as Handler;
-}
-
-function setFunctionEnv(env: Readonly<Record<string, string>>): () => void {
-  const saved = new Map<string, string | undefined>();
-  for (const name of Object.keys(process.env)) {
-    if (FUNCTION_ENV_PREFIXES.test(name)) {
-      saved.set(name, process.env[name]);
-      delete process.env[name];
-    }
-  }
-  for (const [name, value] of Object.entries(env)) {
-    if (!saved.has(name)) saved.set(name, undefined);
-    process.env[name] = value;
-  }
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
-
-/** The function logs JSON lines to stdout (as in FC); the demo keeps them aside and shows the table. */
-function captureStdout(into: string[]): () => void {
-  const original = process.stdout.write;
-  let pending = '';
-  process.stdout.write = function (chunk: unknown, ...rest: unknown[]): boolean {
-    const lines = (pending + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'))).split('\n');
-    pending = lines.pop() ?? '';
-    into.push(...lines);
-    rest.find((r): r is () => void => typeof r === 'function')?.();
-    return true;
-  } as typeof process.stdout.write;
-  return () => {
-    process.stdout.write = original;
-    if (pending !== '') into.push(pending);
-  };
+  const mod = load(load.resolve(handlerPath)) as { createIngestHandler?: unknown };
+  if (typeof mod.createIngestHandler !== 'function') throw new Error(`${handlerPath} does not export createIngestHandler (rebuild with \`npm run build\`)`);
+  return mod.createIngestHandler as HandlerFactory;
 }
 
 function outcomesOf(result: unknown): Outcome[] {

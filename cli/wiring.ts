@@ -37,9 +37,18 @@ export function cliLogger(io: CliIo, env: Env, verbose: boolean | undefined): Lo
   return createLogger({ write: verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined, secrets: () => secretsOf(env) });
 }
 
-/** The function's own wiring (config, logger, NAS client, instance state), credentials from the environment. */
-export function cliRuntime(io: CliIo, env: Env, verbose: boolean | undefined): Runtime {
-  return createRuntime({ env, codeDir: process.cwd(), write: verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined });
+/**
+ * The function's own wiring (config, logger, NAS client, instance state, credentials chain — with no FC
+ * context, the environment): the commands that need config + NAS client + logger build on it, not on a
+ * parallel chain. `require`: otherwise-optional variables the command needs, reported with every other problem.
+ */
+export function cliRuntime(io: CliIo, env: Env, verbose: boolean | undefined, options: { require?: readonly RequirableVariable[] } = {}): Runtime {
+  return createRuntime({
+    env,
+    codeDir: process.cwd(),
+    write: verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined,
+    ...(options.require !== undefined ? { require: options.require } : {}),
+  });
 }
 
 /**
@@ -50,8 +59,16 @@ export function cliNasClient(config: Config, env: Env, options: { maxAttempts?: 
   return createNasClient({ endpoint: config.nasEndpoint, credentials: fromEnv(env), maxAttempts: options.maxAttempts ?? 3 });
 }
 
-/** The S3 client listing the bucket from an operator's machine (public OSS endpoint unless OSS_S3_ENDPOINT). */
-export function cliListingClient(config: Config, env: Env): S3Client {
-  const provider = fromEnv(env);
-  return createListingClient(config, async () => provider(), { internal: false });
+/**
+ * The S3 client listing the bucket from an operator's machine (public OSS endpoint unless OSS_S3_ENDPOINT),
+ * signing with the runtime's credentials chain.
+ */
+export function cliListingClient(runtime: Pick<Runtime, 'config' | 'credentials'>): S3Client {
+  const { credentials } = runtime;
+  return createListingClient(runtime.config, async () => credentials(), { internal: false });
+}
+
+/** The same listing client for the commands that build no runtime (plan offline, doctor with a broken config). */
+export function cliEnvListingClient(config: Config, env: Env): S3Client {
+  return cliListingClient({ config, credentials: fromEnv(env) });
 }

@@ -13,7 +13,8 @@ import { COMMON_HELP, durationFlag, intFlag, parseCommandArgs, timeFlag, UsageEr
 import { fileCheckpointStore } from '../checkpoint-file.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
+import { ingestDeps } from '../../shared/runtime.js';
+import { cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
 
 export const BACKFILL_HELP = `Usage: cpfs-ingest backfill --prefix P [--prefix P2 ...] [--since TIME] [--shape S] [--checkpoint FILE] [options]
 
@@ -88,7 +89,9 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
   const requestedShape = values.shape ?? 'auto';
   if (!(BACKFILL_SHAPES as readonly string[]).includes(requestedShape)) throw new UsageError(`--shape must be one of ${BACKFILL_SHAPES.join(', ')}`);
   const env = cliEnv(io, values);
-  const config = cliConfig(env, ['OSS_BUCKET']);
+  // The function's wiring: one config load, one credentials chain for the NAS client and the listing client.
+  const runtime = cliRuntime(io, env, values.verbose, { require: ['OSS_BUCKET'] });
+  const { config } = runtime;
   const bucket = config.bucket as string;
   let decision;
   try {
@@ -102,11 +105,11 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
       bucketConfigured: config.bucket !== undefined,
     });
   } catch (error) {
+    runtime.api.close();
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   io.stderr.write(`shape: ${decision.shape} (${decision.reason})\n`);
-  const runtime = cliRuntime(io, env, values.verbose);
-  const client = cliListingClient(config, env);
+  const client = cliListingClient(runtime);
   const controller = new AbortController();
   let interrupts = 0;
   const stopListening = io.onInterrupt(() => {
@@ -133,7 +136,8 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
       ...(decision.directoryImports !== undefined ? { directoryImports: decision.directoryImports } : {}),
       ...(decision.shape === 'manifest' ? { manifests: s3ManifestStore(client, bucket), manifestPartRows } : {}),
       ...(pollMs !== undefined ? { pollMs } : {}),
-      deps: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: io.now },
+      // The CLI's clock (io.now) drives the run; the NAS client keeps the runtime's.
+      deps: { ...ingestDeps(runtime, runtime.logger), now: io.now },
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ...(values.checkpoint !== undefined ? { checkpoint: fileCheckpointStore(values.checkpoint) } : {}),
       signal: controller.signal,

@@ -15,7 +15,7 @@ import { COMMON_HELP, parseCommandArgs } from '../args.js';
 import type { Env } from '../config-source.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { println, printJson, type CliIo } from '../io.js';
-import { cliEnv, cliListingClient, cliNasClient } from '../wiring.js';
+import { cliEnv, cliEnvListingClient, cliNasClient } from '../wiring.js';
 
 export const DOCTOR_HELP = `Usage: cpfs-ingest doctor [options]
 
@@ -275,7 +275,7 @@ async function listingCheck(config: Config, env: Env, add: (c: CheckResult) => v
   const prefix = config.reconcilePrefixes?.[0] ?? sourceKeyPrefix(config.sourceStoragePath);
   let client;
   try {
-    client = cliListingClient(config, env);
+    client = cliEnvListingClient(config, env);
     for await (const page of listObjects({ client, bucket: config.bucket, prefix, pageSize: 1, retry: { maxAttempts: 2 } })) {
       add({ name: 'oss-listing', status: 'pass', detail: `listed oss://${config.bucket}/${prefix} (${page.objects.length > 0 || page.lastKey !== undefined ? 'not empty' : 'empty'})` });
       return;

@@ -15,7 +15,7 @@ import { utf8ByteLength } from '../../shared/planning/utf8.js';
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, formatTable, plural, println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliListingClient } from '../wiring.js';
+import { cliConfig, cliEnv, cliEnvListingClient } from '../wiring.js';
 
 export const PLAN_HELP = `Usage: cpfs-ingest plan [--keys FILE | --list-prefix P ...] [options] < keys.txt
 
@@ -147,7 +147,7 @@ export async function runPlan(argv: readonly string[], io: CliIo): Promise<numbe
   };
 
   if (listPrefixes.length > 0) {
-    const client = cliListingClient(config, env);
+    const client = cliEnvListingClient(config, env);
     try {
       for (const prefix of listPrefixes) {
         for await (const page of listObjects({ client, bucket, prefix })) {

@@ -11,7 +11,8 @@ import { STATE_KEY } from '../../functions/reconcile/state.js';
 import { COMMON_HELP, durationFlag, parseCommandArgs } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
+import { ingestDeps } from '../../shared/runtime.js';
+import { cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
 
 export const RECONCILE_HELP = `Usage: cpfs-ingest reconcile [--max-duration D] [options]
 
@@ -42,15 +43,15 @@ export async function runReconcileCommand(argv: readonly string[], io: CliIo): P
   const startMs = io.now();
   const deadlineMs = startMs + (values['max-duration'] === undefined ? DEFAULT_MAX_DURATION_MS : durationFlag('max-duration', values['max-duration']));
   const env = cliEnv(io, values);
-  const config = cliConfig(env, ['OSS_BUCKET']);
-  const bucket = config.bucket as string;
-  const runtime = cliRuntime(io, env, values.verbose);
-  const client = cliListingClient(config, env);
+  const runtime = cliRuntime(io, env, values.verbose, { require: ['OSS_BUCKET'] });
+  const bucket = runtime.config.bucket as string;
+  const client = cliListingClient(runtime);
   let report: ReconcileReport;
   try {
     report = await runReconcile(
       {
-        ingest: { config: runtime.config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: io.now },
+        // The CLI's clock (io.now) drives the sweep; the NAS client keeps the runtime's.
+        ingest: { ...ingestDeps(runtime, runtime.logger), now: io.now },
         list: ossPageLister({ client, bucket }),
         store: ossStateStore({ client, bucket }),
       },

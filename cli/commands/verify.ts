@@ -7,6 +7,7 @@ import { OBJECT_STATES, s3ObjectReader, verify, type VerifiedObject, type Verify
 import { COMMON_HELP, parseCommandArgs, timeFlag } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, formatTable, println, type CliIo } from '../io.js';
+import { ingestDeps } from '../../shared/runtime.js';
 import { cliEnv, cliListingClient, cliRuntime } from '../wiring.js';
 
 export const VERIFY_HELP = `Usage: cpfs-ingest verify [--since TIME|AGE] [--redrive] [options]
@@ -51,12 +52,12 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   const env = cliEnv(io, values);
   const runtime = cliRuntime(io, env, values.verbose);
   const { config } = runtime;
-  const objects = config.bucket !== undefined ? s3ObjectReader(cliListingClient(config, env), config.bucket) : undefined;
+  const objects = config.bucket !== undefined ? s3ObjectReader(cliListingClient(runtime), config.bucket) : undefined;
   let pages = 0;
   try {
     const report = await verify(
       {
-        ingest: { config, api: runtime.api, logger: runtime.logger, state: runtime.state, now: runtime.now },
+        ingest: ingestDeps(runtime, runtime.logger),
         objects,
         onProgress: ({ subTasksRead, tasksRead }) => {
           pages += 1;

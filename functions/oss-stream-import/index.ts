@@ -1,18 +1,14 @@
 /**
- * FC 3.0 handler (nodejs20): OSS object-created events → CPFS data flow. Glue only: the wiring is built
- * once per instance, the use case is shared/ingest/index.ts.
+ * FC 3.0 handler (nodejs20): OSS object-created events → CPFS data flow. Glue only: FC's environment and
+ * stdout are handed to the handler factory (handler.ts); the use case is shared/ingest/index.ts.
  */
-import { resultOrThrow, type HandlerResult } from '../../shared/handler-result.js';
-import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
+import { createIngestHandler } from './handler.js';
 
-let runtime: Runtime | undefined;
+// Also exported from the bundle, so that the demo runs the built code with its own environment and log sink.
+export { createIngestHandler } from './handler.js';
 
-export const handler = async (event: Buffer, context: unknown): Promise<HandlerResult> => {
-  const startMs = Date.now();
-  runtime ??= createRuntime({ env: process.env, fcContext: context, codeDir: __dirname });
-  const report = await runIngestInvocation(runtime, event, context, startMs);
-  // Throwing makes FC retry the whole event (asyncInvokeConfig) and, past its retries, send it to the
-  // failure destination: on a system failure or a retryable record failure. ClientTokens make the
-  // replay harmless.
-  return resultOrThrow(report);
-};
+export const handler = createIngestHandler({
+  env: process.env,
+  write: (line) => void process.stdout.write(`${line}\n`),
+  codeDir: __dirname,
+});

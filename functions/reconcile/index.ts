@@ -1,65 +1,14 @@
 /**
  * FC 3.0 handler (nodejs20) of the reconcile function, run by a timer: sweeps the bucket for objects whose
- * event was missed and submits them (functions/reconcile/reconcile.ts). Glue only; wiring built once per
- * instance.
+ * event was missed and submits them (functions/reconcile/reconcile.ts). Glue only: FC's environment and
+ * stdout are handed to the handler factory (handler.ts).
  */
-import { createListingClient, ossPageLister } from '../../shared/backfill.js';
-import { CpfsIngestError } from '../../shared/errors.js';
-import { beginInvocation, createRuntime, ingestDeps, invocationDeadline, type Runtime } from '../../shared/runtime.js';
-import { s3ObjectReader } from '../../shared/verify/object-reader.js';
-import { ossStateStore } from './oss-state-store.js';
-import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
+import { createReconcileHandler } from './handler.js';
 
-/** Thrown so that FC records the run as failed (and sends it to the failure destination). */
-export class ReconcileIncompleteError extends CpfsIngestError {
-  override readonly name = 'ReconcileIncompleteError';
-  /** The next timer run resumes from the saved state. */
-  readonly retryable = true;
-  readonly code = 'ReconcileIncomplete';
-  constructor(readonly report: ReconcileReport) {
-    super(`reconcile stopped (${report.status})${report.error ? `: ${report.error.code}: ${report.error.message}` : ''}; the next run resumes from the saved state`);
-  }
-}
+export { createReconcileHandler, ReconcileIncompleteError } from './handler.js';
 
-/** The STS credentials rotate: have the S3 client ask again every few minutes. */
-const CREDENTIALS_REFRESH_MS = 10 * 60_000;
-
-let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'> } | undefined;
-
-function wire(context: unknown) {
-  const env = process.env;
-  // Fails with every problem at once, the missing bucket included.
-  const runtime = createRuntime({ env, fcContext: context, codeDir: __dirname, require: ['OSS_BUCKET'] });
-  // The runtime's credentials chain: beginInvocation points it at each invocation's context.
-  const client = createListingClient(runtime.config, async () => ({ ...(await runtime.credentials()), expiration: new Date(Date.now() + CREDENTIALS_REFRESH_MS) }), { internal: true });
-  const bucket = runtime.config.bucket as string;
-  return {
-    runtime,
-    deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }), objects: s3ObjectReader(client, bucket) },
-  };
-}
-
-export const handler = async (_event: unknown, context: unknown): Promise<ReconcileReport> => {
-  const startMs = Date.now();
-  wiring ??= wire(context);
-  const { runtime } = wiring;
-  // requestId and coldStart on every line, and one metric line per run (README "Logs").
-  const scope = beginInvocation(runtime, context, startMs);
-  const report = await runReconcile(
-    { ...wiring.deps, ingest: ingestDeps(runtime, scope.logger) },
-    { deadlineMs: invocationDeadline(startMs, runtime.config, context) },
-  ).catch((error: unknown) => {
-    scope.metrics({ result: 'error', records: 0 });
-    throw error;
-  });
-  const { run } = report;
-  scope.metrics({
-    result: report.status === 'error' || report.status === 'retryable-failures' ? 'retry' : 'ok',
-    status: report.status,
-    records: run.listed,
-    submitted: run.submitted, ignored: run.ignored, duplicate: run.duplicate, rejected: run.rejected, failed: run.failed,
-    retryableFailures: report.pendingRetryable,
-  });
-  if (report.status === 'error' || report.status === 'retryable-failures') throw new ReconcileIncompleteError(report);
-  return report;
-};
+export const handler = createReconcileHandler({
+  env: process.env,
+  write: (line) => void process.stdout.write(`${line}\n`),
+  codeDir: __dirname,
+});

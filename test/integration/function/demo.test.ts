@@ -104,6 +104,51 @@ describe('runDemo', () => {
     expect(lines.join('\n')).toContain('npm run build');
   });
 
+  it('leaves process.env and process.stdout.write alone: the built handler gets the demo env and log sink', async () => {
+    // process.env becomes a proxy that records every change; stdout.write an accessor that records every
+    // assignment and every chunk written (the function's JSON log lines must go to the demo, not stdout).
+    const realEnv = process.env;
+    const envChanges: string[] = [];
+    process.env = new Proxy({ ...realEnv }, {
+      set(target, key, value, receiver) {
+        envChanges.push(`set ${String(key)}`);
+        return Reflect.set(target, key, value, receiver);
+      },
+      deleteProperty(target, key) {
+        envChanges.push(`delete ${String(key)}`);
+        return Reflect.deleteProperty(target, key);
+      },
+      defineProperty(target, key, descriptor) {
+        envChanges.push(`define ${String(key)}`);
+        return Reflect.defineProperty(target, key, descriptor);
+      },
+    });
+    const stdout = process.stdout;
+    const ownWrite = Object.getOwnPropertyDescriptor(stdout, 'write');
+    const originalWrite = stdout.write;
+    const assignments: unknown[] = [];
+    const printed: string[] = [];
+    const recording = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
+      printed.push(String(chunk));
+      return (originalWrite as (...args: unknown[]) => boolean).call(stdout, chunk, ...rest);
+    };
+    Object.defineProperty(stdout, 'write', { configurable: true, get: () => recording, set: (value: unknown) => void assignments.push(value) });
+    const lines: string[] = [];
+    let code: number;
+    try {
+      code = await runDemo({ out: (line) => lines.push(line), handlerPath: FUNCTION_BUNDLE, columns: 1000 });
+    } finally {
+      process.env = realEnv;
+      if (ownWrite) Object.defineProperty(stdout, 'write', ownWrite);
+      else delete (stdout as { write?: unknown }).write;
+    }
+    expect(code, lines.join('\n')).toBe(0);
+    expect(envChanges).toEqual([]);
+    expect(assignments).toEqual([]);
+    expect(printed.filter((chunk) => chunk.includes('"event"'))).toEqual([]);
+    expect(process.stdout.write).toBe(originalWrite);
+  });
+
   it('measures CJK and emoji as two columns', () => {
     expect([displayWidth('abc'), displayWidth('数据'), displayWidth('🚀 x')]).toEqual([3, 4, 4]);
   });
