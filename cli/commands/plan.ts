@@ -11,7 +11,7 @@ import type { Config } from '../../shared/config/load-config.js';
 import type { ObjectCreated } from '../../shared/events/types.js';
 import { BACKFILL_EVENT_NAME, listObjects, MAX_PAGE_SIZE, toObjectCreated } from '../../shared/oss/listing.js';
 import { groupByStreamTask, planImportBatches, planSubmissions, type PlannedObject } from '../../shared/planning/index.js';
-import { utf8ByteLength } from '../../shared/planning/utf8.js';
+import { utf8ByteLength } from '../../shared/cpfs/utf8.js';
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, formatTable, plural, println, printJson, type CliIo } from '../io.js';
