@@ -189,9 +189,11 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
   // so how many replays the last one takes depends on how much each 2 s window gets done — on machine speed.
   // The run stops as soon as every object has its sub-task; the replay budget only bounds a loaded machine.
   it('the deadline arrives mid-batch and FC replays land on new (cold) instances: no unconfirmed success, every object imported once', { timeout: 330_000 }, async (context) => {
-    const w = await newWorld(context, { objects: 200 });
+    // 300 objects in 2 s windows (3 s timeout − 1 s margin): at least two invocations on a fast machine, and
+    // enough room per window that a slow one still fills its holes within the budget.
+    const w = await newWorld(context, { objects: 300 });
     const everyObjectHasOne = () => w.verdict().missing.length === 0;
-    const run = await w.runLikeFc({ functionTimeoutSeconds: 2, maxInvocations: 120, instances: 'cold', stopWhen: everyObjectHasOne });
+    const run = await w.runLikeFc({ functionTimeoutSeconds: 3, maxInvocations: 80, instances: 'cold', stopWhen: everyObjectHasOne });
     for (const report of run.reports) {
       for (const outcome of report.outcomes) expect(outcome).not.toHaveProperty('earlier');
     }
