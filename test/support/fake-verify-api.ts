@@ -1,5 +1,5 @@
 /**
- * The ingest fake (test/unit/ingest/fake-data-flow-api.ts) plus what verification reads: sub-task
+ * The ingest fake (test/support/fake-data-flow-api.ts) plus what verification reads: sub-task
  * statuses with times, ErrorMsg and FileDetail, paged DescribeDataFlowSubTasks whose DataFlowIds filter
  * matches part of an id (as the service's does), and Import tasks that carry their EntryList.
  */
