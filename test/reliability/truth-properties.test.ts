@@ -14,7 +14,7 @@ import { loadConfig } from '../../shared/config/load-config.js';
 import { createLogger } from '../../shared/log.js';
 import { BOUND_SUFFIX_MAX_CHARS, MAX_OUTCOME_KEY_CHARS, MAX_OUTCOME_MESSAGE_CHARS } from '../../shared/text-bound.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload } from '../support/event-factories.js';
-import { FakeDataFlowApi } from '../unit/ingest/fake-data-flow-api.js';
+import { FakeDataFlowApi } from '../support/fake-data-flow-api.js';
 
 const NOW = Date.UTC(2024, 6, 1, 12, 0, 0);
 const config = loadConfig({

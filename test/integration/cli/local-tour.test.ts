@@ -96,7 +96,16 @@ describe("the README's local tour against npm run emulator", () => {
       expect(result.code, `${command}\n${result.stdout}\n${result.stderr}`).toBe(0);
       outputs.push(result.stdout);
     }
+    // The commands the README suggests trying next ("Try `plan --keys examples/keys.txt` …, `reconcile` …").
+    for (const extra of ['npx cpfs-ingest plan --keys examples/keys.txt', 'npx cpfs-ingest reconcile']) {
+      expect(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain(extra.replace('npx cpfs-ingest ', '`'));
+      const result = await shell([setup, extra]);
+      expect(result.code, `${extra}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      commands.push(extra);
+      outputs.push(result.stdout);
+    }
     const byCommand = (prefix: string) => outputs[commands.findIndex((c) => c.startsWith(prefix))] ?? '';
+    expect(byCommand('npx cpfs-ingest reconcile')).toContain('reconcile complete');
     expect(byCommand('npx cpfs-ingest doctor')).toMatch(/PASS\s+oss-listing/);
     expect(byCommand('npx cpfs-ingest backfill')).toMatch(/backfill complete/);
     expect(byCommand('npx cpfs-ingest status --key')).toMatch(/COMPLETE/);

@@ -11,7 +11,7 @@ import { loadConfig } from '../../../shared/config/load-config.js';
 import { ValidationError } from '../../../shared/errors.js';
 import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
-import { FakeDataFlowApi, nasError } from '../ingest/fake-data-flow-api.js';
+import { FakeDataFlowApi, nasError } from '../../support/fake-data-flow-api.js';
 
 const BUCKET = 'bf-bucket';
 const s3 = mockClient(S3Client);

@@ -12,7 +12,7 @@ import { loadConfig } from '../../../shared/config/load-config.js';
 import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import type { ListedPage } from '../../../shared/oss/listing.js';
-import { FakeDataFlowApi, nasError } from '../ingest/fake-data-flow-api.js';
+import { FakeDataFlowApi, nasError } from '../../support/fake-data-flow-api.js';
 
 const BUCKET = 'bulk-bucket';
 

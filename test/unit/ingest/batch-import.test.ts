@@ -12,7 +12,7 @@ import { MAX_ENTRY_LIST_BYTES } from '../../../shared/cpfs/limits.js';
 import { EXCLUSIVE_SOURCE_PARAMETERS, validateRequest } from '../../../shared/nas/schemas.js';
 import type { CreateDataFlowTaskParams } from '../../../shared/nas/types.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload } from '../../support/event-factories.js';
-import { FakeDataFlowApi, nasError } from './fake-data-flow-api.js';
+import { FakeDataFlowApi, nasError } from '../../support/fake-data-flow-api.js';
 
 const NOW = Date.UTC(2024, 6, 1, 12, 0, 0);
 const invocation = { deadlineMs: NOW + 60_000 };

@@ -19,7 +19,7 @@ import { isSystemFailure } from '../../../shared/nas/classify.js';
 import type { CreateDataFlowSubTaskParams } from '../../../shared/nas/types.js';
 import { boundText, MAX_OUTCOME_KEY_CHARS } from '../../../shared/text-bound.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload } from '../../support/event-factories.js';
-import { FakeDataFlowApi, nasError } from './fake-data-flow-api.js';
+import { FakeDataFlowApi, nasError } from '../../support/fake-data-flow-api.js';
 
 const NOW = Date.UTC(2024, 6, 1, 12, 0, 0);
 const ROUTES = [{ prefix: 'in/keep/', dstDirectory: '/keep/', conflictPolicy: 'KEEP_LATEST' }];

@@ -9,7 +9,7 @@ import { DeadlineExceededError } from '../../../shared/errors.js';
 import { ingest, InstanceState, type IngestDeps, type RecordOutcome } from '../../../shared/ingest/index.js';
 import { createLogger } from '../../../shared/log.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload, type OssEventElement } from '../../support/event-factories.js';
-import { FakeDataFlowApi, nasError } from './fake-data-flow-api.js';
+import { FakeDataFlowApi, nasError } from '../../support/fake-data-flow-api.js';
 
 const LINGJUN = 'bmcpfs-unit00000001';
 const CPFS = 'cpfs-unit00000001';

@@ -10,8 +10,8 @@ import { createLogger } from '../../../shared/log.js';
 import type { CreateDataFlowSubTaskParams, CreateDataFlowTaskParams } from '../../../shared/nas/types.js';
 import { redriveImportToken, redriveSubTaskToken } from '../../../shared/verify/classify.js';
 import { verify, type ObjectReader, type VerifyReport } from '../../../shared/verify/verify.js';
-import { nasError } from '../ingest/fake-data-flow-api.js';
-import { VerifyFakeApi } from './fake-verify-api.js';
+import { nasError } from '../../support/fake-data-flow-api.js';
+import { VerifyFakeApi } from '../../support/fake-verify-api.js';
 
 const FS = 'bmcpfs-unit00000001';
 const FLOW = 'df-unit00000001';

@@ -5,17 +5,17 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ossPageLister } from '../../../shared/backfill.js';
-import { loadConfig } from '../../../shared/config/load-config.js';
-import { ConfigError, ResponseShapeError } from '../../../shared/errors.js';
-import { InstanceState, type IngestDeps } from '../../../shared/ingest/index.js';
-import { createLogger } from '../../../shared/log.js';
-import { OssApiError } from '../../../shared/oss/errors.js';
-import { ossStateStore } from '../../../functions/reconcile/oss-state-store.js';
-import { reconcilePrefixes, runReconcile } from '../../../functions/reconcile/reconcile.js';
-import { memoryStateStore, STATE_KEY } from '../../../functions/reconcile/state.js';
-import { FakeDataFlowApi } from '../ingest/fake-data-flow-api.js';
-import { VerifyFakeApi } from '../verify/fake-verify-api.js';
+import { ossPageLister } from '../../../../shared/backfill.js';
+import { loadConfig } from '../../../../shared/config/load-config.js';
+import { ConfigError, ResponseShapeError } from '../../../../shared/errors.js';
+import { InstanceState, type IngestDeps } from '../../../../shared/ingest/index.js';
+import { createLogger } from '../../../../shared/log.js';
+import { OssApiError } from '../../../../shared/oss/errors.js';
+import { ossStateStore } from '../../../../functions/reconcile/oss-state-store.js';
+import { reconcilePrefixes, runReconcile } from '../../../../functions/reconcile/reconcile.js';
+import { memoryStateStore, STATE_KEY } from '../../../../functions/reconcile/state.js';
+import { FakeDataFlowApi } from '../../../support/fake-data-flow-api.js';
+import { VerifyFakeApi } from '../../../support/fake-verify-api.js';
 
 const BUCKET = 'rc-bucket';
 const T0 = Date.UTC(2024, 6, 1, 12, 0, 0);

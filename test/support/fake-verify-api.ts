@@ -1,11 +1,11 @@
 /**
- * The ingest fake (test/unit/ingest/fake-data-flow-api.ts) plus what verification reads: sub-task
+ * The ingest fake (test/support/fake-data-flow-api.ts) plus what verification reads: sub-task
  * statuses with times, ErrorMsg and FileDetail, paged DescribeDataFlowSubTasks whose DataFlowIds filter
  * matches part of an id (as the service's does), and Import tasks that carry their EntryList.
  */
-import type { CallOptions, CreateDataFlowSubTaskParams, CreateDataFlowTaskParams, DataFlowApi, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../../shared/nas/types.js';
-import type { DataFlowSubTask } from '../../../shared/nas/wire.js';
-import { FakeDataFlowApi } from '../ingest/fake-data-flow-api.js';
+import type { CallOptions, CreateDataFlowSubTaskParams, CreateDataFlowTaskParams, DataFlowApi, DescribeDataFlowSubTasksParams, DescribeDataFlowTasksParams } from '../../shared/nas/types.js';
+import type { DataFlowSubTask } from '../../shared/nas/wire.js';
+import { FakeDataFlowApi } from './fake-data-flow-api.js';
 
 export interface SubTaskState {
   Status: string;

@@ -3,7 +3,7 @@
  * ClientToken replay (same token ⇒ same answer, even after the task is gone — as the service remembers
  * tokens), and scripted failures. Not an emulator: only what shared/ingest/ calls, no HTTP.
  */
-import { NasApiError } from '../../../shared/errors.js';
+import { NasApiError } from '../../shared/errors.js';
 import type {
   CallOptions,
   CreateDataFlowSubTaskParams,
@@ -12,8 +12,8 @@ import type {
   DescribeDataFlowSubTasksParams,
   DescribeDataFlowTasksParams,
   OperationName,
-} from '../../../shared/nas/types.js';
-import type { DataFlowTask } from '../../../shared/nas/wire.js';
+} from '../../shared/nas/types.js';
+import type { DataFlowTask } from '../../shared/nas/wire.js';
 
 export interface FakeTask {
   readonly TaskId: string;
