@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { S3Error } from './errors.js';
+import { listFilesRecursive } from '../storage.js';
 
 /** OSS object names: 1–1023 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 1023;
@@ -150,21 +151,9 @@ export function keysUnder(bucketDir: string, prefix: string): string[] {
   } catch {
     return [];
   }
-  const out: string[] = [];
-  const walk = (abs: string, rel: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const childRel = rel + e.name;
-      if (e.isDirectory()) walk(path.join(abs, e.name), `${childRel}/`);
-      else if (e.isFile() && !/^\..*\.[0-9a-f]{12}\.part$/.test(e.name) && childRel.startsWith(prefix)) out.push(childRel);
-    }
-  };
-  walk(start, dirPart);
+  const out = listFilesRecursive(start)
+    .map((rel) => dirPart + rel)
+    .filter((key) => !/^\..*\.[0-9a-f]{12}\.part$/.test(key.slice(key.lastIndexOf('/') + 1)) && key.startsWith(prefix));
   // Encode once, not per comparison.
   return out
     .map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }))
