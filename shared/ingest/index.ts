@@ -45,7 +45,8 @@ export { findResumePoint, resumeOrder, submissionOrder, type SubmissionOrder } f
  */
 export async function ingest(payload: Buffer | string | unknown, deps: IngestDeps, invocation: InvocationContext): Promise<IngestReport> {
   const parsed = parseEvents(payload, { keyEncoding: deps.config.keyEncoding });
-  return ingestRecords(parsed.records, deps, invocation, outcomesOfParsing(parsed));
+  // Events are where bursts arrive (stream/burst.ts); ingestRecords' other callers choose their own shape.
+  return ingestRecords(parsed.records, deps, { ...invocation, bursts: true }, outcomesOfParsing(parsed));
 }
 
 /**
