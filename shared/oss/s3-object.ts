@@ -54,7 +54,7 @@ export function createS3ObjectWriter(options: S3ObjectWriterOptions): S3ObjectWr
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  const send = async (operation: 'PutObject' | 'DeleteObject', key: string, body: string | undefined, contentType?: string): Promise<void> => {
+  const s3ObjectCall = async (operation: 'PutObject' | 'DeleteObject', key: string, body: string | undefined, contentType?: string): Promise<void> => {
     const payload = Buffer.from(body ?? '', 'utf8');
     const path = pathStyle ? `/${options.bucket}/${key}` : `/${key}`;
     const headers = signS3Request({
@@ -108,8 +108,9 @@ export function createS3ObjectWriter(options: S3ObjectWriterOptions): S3ObjectWr
   };
 
   return {
-    put: (key, body, contentType) => send('PutObject', key, body, contentType),
-    delete: (key) => send('DeleteObject', key, undefined),
+    // Named `s3ObjectCall('<Operation>'`: test/support/s-yaml-checks.ts reads these calls to check the RAM grants.
+    put: (key, body, contentType) => s3ObjectCall('PutObject', key, body, contentType),
+    delete: (key) => s3ObjectCall('DeleteObject', key, undefined),
   };
 }
 

@@ -13,7 +13,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mnsBatch, objectCreatedEvent, type OssEventElement } from '../../support/event-factories.js';
 import { loadFunction, type Invocation } from '../../support/function-harness.js';
-import { startFunctionWorld, subTasksByPath, WORLD, type FunctionWorld } from '../../support/function-world.js';
+import { startFunctionWorld, subTasksByPath, FUNCTION_KEY, WORLD, type FunctionWorld } from '../../support/function-world.js';
+import { createListingClient, ossPageLister } from '../../../shared/backfill.js';
+import { cleanUpBurstManifests } from '../../../shared/bulk/manifest-cleanup.js';
+import { objectWriterManifestStore } from '../../../shared/bulk/manifest-writer.js';
+import { createNasClient } from '../../../shared/nas/client.js';
+import { createS3ObjectWriter } from '../../../shared/oss/s3-object.js';
 
 // Small enough that the handler returns every outcome (shared/handler-result.ts bounds the list at 256 KB).
 const COUNT = 600;
@@ -106,6 +111,37 @@ describe('oss-stream-import bundle — a burst above CPFS_BURST_THRESHOLD (LINGJ
     } finally {
       fn.close();
     }
+  }, 120_000);
+
+  it('reconcile’s cleanup deletes the manifests of a completed burst Import, and only those', async () => {
+    const { invocation, fn } = await invokeOnce();
+    fn.close();
+    expect(invocation.ok).toBe(true);
+    const files = manifestFiles();
+    expect(files).toHaveLength(1);
+    const api = createNasClient({ endpoint: world.emulator.url, credentials: () => FUNCTION_KEY });
+    const client = createListingClient({ region: 'cn-hangzhou', ossS3Endpoint: world.emulator.url }, FUNCTION_KEY, { internal: true });
+    const cleanup = () => cleanUpBurstManifests({
+      api, fileSystemId: WORLD.lingjun, dataFlowId: WORLD.lingjunFlow,
+      listKeys: async (prefix) => {
+        const keys: string[] = [];
+        for await (const page of ossPageLister({ client, bucket: WORLD.bucket })({ prefix })) keys.push(...page.objects.map((o) => o.key));
+        return keys;
+      },
+      store: objectWriterManifestStore(createS3ObjectWriter({ endpoint: world.emulator.url, region: 'cn-hangzhou', bucket: WORLD.bucket, credentials: () => FUNCTION_KEY })),
+      deadlineMs: Date.now() + 60_000, now: Date.now,
+    });
+    // A foreign object under .cpfs-ingest/manifests/ (not a burst directory) is left alone.
+    world.putObjects(['.cpfs-ingest/manifests/run-operator/g-1/part-00000.csv']);
+    world.emulator.settle();
+    expect(importTasks().map((t) => t.status)).toEqual(['Completed']);
+    expect(await cleanup()).toEqual({ directories: 1, deleted: 1 });
+    expect(manifestFiles()).toEqual(['.cpfs-ingest/manifests/run-operator/g-1/part-00000.csv']);
+    // The next run finds the directory empty: nothing more to delete.
+    expect(await cleanup()).toEqual({ directories: 1, deleted: 0 });
+    // Every object is in place: the manifest was read before it was removed.
+    expect(importsPerObject().filter((n) => n !== 1)).toEqual([]);
+    client.destroy();
   }, 120_000);
 
   it('without OSS_BUCKET the tail goes as EntryList Imports, each object once, also on a cold replay', async () => {
