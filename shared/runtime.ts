@@ -3,6 +3,7 @@
  * built once and reused by every invocation; the credentials of the current invocation are swapped in.
  * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
  */
+import { manifestStoreFor, type ManifestStore } from './bulk/manifest-writer.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
 import { ingest, InstanceState, type IngestDeps, type IngestReport } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly credentials: CredentialsProvider;
   /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
   useContext(context: unknown): void;
+  /** Burst manifests' writer (shared/bulk/manifest-writer.ts manifestStoreFor); absent when bursts cannot use manifests. */
+  readonly manifests?: ManifestStore;
 }
 
 export interface RuntimeOptions {
@@ -85,6 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (isThrottling(event.code)) counters.throttles += 1;
     },
   });
+  const manifests = manifestStoreFor(config, credentials, options.now);
   const runtime: Runtime = {
     config,
     logger,
@@ -92,6 +96,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     state: new InstanceState(),
     now: options.now ?? Date.now,
     credentials,
+    ...(manifests !== undefined ? { manifests } : {}),
     useContext(next: unknown) {
       context = next;
     },
@@ -197,7 +202,7 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
 
 /** What the use case needs from the runtime, with the invocation's logger: the one place IngestDeps is assembled. */
 export function ingestDeps(runtime: Runtime, logger: Logger): IngestDeps {
-  return { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now };
+  return { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now, ...(runtime.manifests !== undefined ? { manifests: runtime.manifests } : {}) };
 }
 
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */

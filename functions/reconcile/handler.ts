@@ -4,6 +4,7 @@
  * logger, one context setter per invocation. Nothing here reads `process.env` or writes to stdout itself.
  */
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
+import { cleanUpBurstManifests } from '../../shared/bulk/manifest-cleanup.js';
 import { CpfsIngestError } from '../../shared/errors.js';
 import { beginInvocation, createRuntime, ingestDeps, invocationDeadline, type Runtime } from '../../shared/runtime.js';
 import { s3ObjectReader } from '../../shared/verify/object-reader.js';
@@ -40,7 +41,7 @@ export type ReconcileHandler = (event: unknown, context: unknown) => Promise<Rec
 /** Returns the reconcile FC handler; its wiring is built on the first invocation, so a config error fails that run. */
 export function createReconcileHandler(deps: ReconcileHandlerDeps): ReconcileHandler {
   const now = deps.now ?? Date.now;
-  let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'> } | undefined;
+  let wiring: { runtime: Runtime; deps: Omit<ReconcileDeps, 'ingest'>; listKeys: (prefix: string) => Promise<string[]> } | undefined;
 
   function wire(context: unknown) {
     // Fails with every problem at once, the missing bucket included.
@@ -58,6 +59,11 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps): ReconcileHan
     return {
       runtime,
       deps: { list: ossPageLister({ client, bucket }), store: ossStateStore({ client, bucket }), objects: s3ObjectReader(client, bucket) },
+      listKeys: async (prefix: string) => {
+        const keys: string[] = [];
+        for await (const page of ossPageLister({ client, bucket })({ prefix })) keys.push(...page.objects.map((o) => o.key));
+        return keys;
+      },
     };
   }
 
@@ -74,8 +80,25 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps): ReconcileHan
       scope.metrics({ result: 'error', records: 0 });
       throw error;
     });
+    // Burst manifests (shared/bulk/manifest-cleanup.ts): deleted once their Import completed. Best effort: a
+    // failure is logged and retried by the next run; it never fails the sweep.
+    const deadlineMs = invocationDeadline(startMs, runtime.config, context);
+    let manifestsDeleted = 0;
+    if (runtime.manifests !== undefined && now() < deadlineMs) {
+      try {
+        const cleaned = await cleanUpBurstManifests({
+          api: runtime.api, fileSystemId: runtime.config.fileSystemId, dataFlowId: runtime.config.dataFlowId,
+          listKeys: wiring.listKeys, store: runtime.manifests, deadlineMs, now,
+        });
+        manifestsDeleted = cleaned.deleted;
+        if (cleaned.deleted > 0) scope.logger.info('manifests.cleaned', { directories: cleaned.directories, deleted: cleaned.deleted });
+      } catch (error) {
+        scope.logger.warn('manifests.cleanup.failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     const { run } = report;
     scope.metrics({
+      manifestsDeleted,
       result: report.status === 'error' || report.status === 'retryable-failures' ? 'retry' : 'ok',
       status: report.status,
       records: run.listed,

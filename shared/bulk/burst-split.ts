@@ -1,23 +1,26 @@
 /**
- * Bursts in the function (issue 10 point 2), the decision alone — pure, not yet wired into shared/ingest/.
+ * Bursts in the function (issue 10 point 2), the decision alone: how many objects of a stream group go
+ * through sub-tasks and how many through a bulk Import (manifest on LINGJUN with OSS_BUCKET, else EntryList).
  *
- * A stream group of `groupSize` objects can go through sub-tasks at about `subTaskRatePerSecond` (the
- * account-wide quota share this instance gets, docs/platform.md §1 Quotas). Whatever cannot be submitted
- * before the invocation's deadline would be left for a replay; above `threshold` objects the excess goes
- * through the bulk shape instead (manifest on LINGJUN with OSS_BUCKET, else EntryList Imports), which costs
- * a handful of CreateDataFlowTask calls rather than one quota slot per object.
+ * The split is a pure function of the group's size and the configuration — never of the clock or of the
+ * time left in the invocation. That is what makes a burst exactly-once under FC replays: a replay (warm or
+ * cold, with whatever time it has left) splits the same group at the same object, so it re-sends the same
+ * sub-task ClientTokens for the head and puts the same rows in the same manifests (same names, same
+ * content-derived Import ClientToken) for the tail; the service answers with the task it already has. A
+ * split that depended on the time left would move objects between the head and the tail from one replay to
+ * the next, and an object moved that way would be imported twice (once per path).
+ *
+ * The rule: groups up to `threshold` objects go through sub-tasks; a larger group sends its first `threshold`
+ * objects (in the group's order, which replays share) through sub-tasks and the rest bulk. `threshold` comes
+ * from CPFS_BURST_THRESHOLD (shared/config/load-config.ts): a number, or `auto` = what the configured
+ * sub-task rate submits in the function's timeout minus the deadline margin ({@link autoBurstThreshold}) —
+ * "more than the quota can submit before the deadline", computed from configuration so that it is the same
+ * on every replay.
  */
 export interface BurstInput {
   /** Objects in the stream group, in submission order. */
   readonly groupSize: number;
-  /** Sub-tasks per second this instance may submit (> 0). */
-  readonly subTaskRatePerSecond: number;
-  /** Milliseconds left before the invocation must stop submitting (deadline minus margin). */
-  readonly timeLeftMs: number;
-  /**
-   * Groups up to this size always go through sub-tasks; a larger group that the quota cannot submit in time
-   * sends its first `threshold` objects through sub-tasks and the rest bulk. 0 = all of such a group goes bulk.
-   */
+  /** Groups up to this size go through sub-tasks only; 0 sends every object of a non-empty group bulk. */
   readonly threshold: number;
   readonly bulkShape: 'manifest' | 'entrylist';
 }
@@ -34,29 +37,28 @@ export interface BurstSplit {
 
 /**
  * How many objects of a group go to sub-tasks and how many to the bulk shape. Invariants: subTasks + bulk =
- * groupSize; bulk is 0 when the group is within the threshold or fits the time; sub-tasks are the leading
- * objects so that an FC replay, which derives the same split from the same group and a shorter or equal time,
- * re-sends the same sub-task ClientTokens and puts the same tail in the bulk request (whose token is derived
- * from its content — the replay finds its Import task already there). That is why the split point is the
- * threshold and not "what fits in the time left": time only decides *whether* the group goes bulk, so a
- * replay with less time left that also goes bulk splits at the same object.
+ * groupSize; bulk is 0 when the group is within the threshold; the sub-tasks are the leading objects.
+ * @throws RangeError for a size or threshold that is not a whole number ≥ 0
  */
 export function splitBurst(input: BurstInput): BurstSplit {
-  for (const [field, value] of [['groupSize', input.groupSize], ['threshold', input.threshold], ['timeLeftMs', input.timeLeftMs]] as const) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field} must be a finite number ≥ 0`);
+  for (const [field, value] of [['groupSize', input.groupSize], ['threshold', input.threshold]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${field} must be a whole number ≥ 0`);
   }
-  if (!Number.isInteger(input.groupSize)) throw new RangeError('groupSize must be a whole number');
-  if (!(input.subTaskRatePerSecond > 0) || !Number.isFinite(input.subTaskRatePerSecond)) throw new RangeError('subTaskRatePerSecond must be a finite number > 0');
   const n = input.groupSize;
-  const fitAll = Math.floor((input.subTaskRatePerSecond * input.timeLeftMs) / 1000);
-  if (n <= input.threshold) return { subTasks: n, bulk: 0, shape: 'subtasks', reason: `group of ${n} is within the threshold ${input.threshold}` };
-  if (n <= fitAll) return { subTasks: n, bulk: 0, shape: 'subtasks', reason: `the quota submits ${n} before the deadline` };
-  if (!Number.isInteger(input.threshold)) throw new RangeError('threshold must be a whole number');
-  const subTasks = input.threshold;
+  if (n <= input.threshold) return { subTasks: n, bulk: 0, shape: 'subtasks', reason: `group of ${n} is within the burst threshold ${input.threshold}` };
   return {
-    subTasks,
-    bulk: n - subTasks,
+    subTasks: input.threshold,
+    bulk: n - input.threshold,
     shape: input.bulkShape,
-    reason: `the quota submits about ${fitAll} of ${n} before the deadline; ${n - subTasks} go through ${input.bulkShape}`,
+    reason: `group of ${n} is above the burst threshold ${input.threshold}: ${n - input.threshold} go through ${input.bulkShape}`,
   };
+}
+
+/**
+ * CPFS_BURST_THRESHOLD=auto: the objects the configured sub-task rate submits in one invocation window
+ * (function timeout minus the deadline margin). From configuration only, so every replay gets the same value.
+ */
+export function autoBurstThreshold(input: { readonly subTaskRatePerSecond: number; readonly functionTimeoutMs: number; readonly deadlineMarginMs: number }): number {
+  const windowMs = Math.max(0, input.functionTimeoutMs - input.deadlineMarginMs);
+  return Math.floor((input.subTaskRatePerSecond * windowMs) / 1000);
 }

@@ -1,12 +1,12 @@
 /**
  * Names of the manifest objects and the ClientTokens of bulk Imports: pure (no S3 client), so that code
  * bundled into the functions (shared/backfill.ts → shared/bulk/run.ts) carries no PutObject/DeleteObject —
- * the S3 side is in manifest-store.ts, which only the CLI imports today.
+ * the S3 side is in manifest-store.ts (AWS SDK, the CLI) and manifest-writer.ts (SDK-free, the functions).
  */
 import { createHash } from 'node:crypto';
 import { OWN_STATE_PREFIX } from '../planning/plan.js';
 
-/** Key prefix of every manifest (the only place PutObject/DeleteObject may write; see manifest-store.ts). */
+/** Key prefix of every manifest (the only place PutObject/DeleteObject may write; see manifest-writer.ts). */
 export const MANIFEST_KEY_PREFIX = `${OWN_STATE_PREFIX}manifests/`;
 
 /**

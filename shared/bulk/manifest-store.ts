@@ -2,21 +2,17 @@
  * Where manifests are written: the data flow's bucket, under `.cpfs-ingest/manifests/<run>/…`, through OSS's
  * S3-compatible API (docs/platform.md §6) — PutObject to write a part, DeleteObject once the Import that read
  * it has completed. Whoever runs it needs oss:PutObject and oss:DeleteObject on `<bucket>/.cpfs-ingest/manifests/*` only (the CLI runs
- * with the operator's credentials; the function role gets the grant when the burst path uses manifests).
+ * with the operator's credentials). The event function writes its burst manifests with the SDK-free writer of
+ * manifest-writer.ts (same interface, same key check) to keep the AWS SDK out of its bundle.
  */
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MANIFEST_KEY_PREFIX } from './manifest-names.js';
+import { checkManifestKey, type ManifestStore } from './manifest-writer.js';
 
-export interface ManifestStore {
-  put(key: string, body: string): Promise<void>;
-  delete(key: string): Promise<void>;
-}
+export type { ManifestStore } from './manifest-writer.js';
 
 /** A ManifestStore over an S3 client (shared/oss/s3-client.ts) for one bucket. Refuses keys outside the prefix. */
 export function s3ManifestStore(client: S3Client, bucket: string): ManifestStore {
-  const check = (key: string) => {
-    if (!key.startsWith(MANIFEST_KEY_PREFIX)) throw new Error(`manifest key ${JSON.stringify(key)} is outside ${MANIFEST_KEY_PREFIX}`);
-  };
+  const check = checkManifestKey;
   return {
     async put(key, body) {
       check(key);

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
+import { autoBurstThreshold } from '../bulk/burst-split.js';
 import { ConfigError } from '../errors.js';
 import { boundText, MAX_CONFIG_ECHO_CHARS } from '../text-bound.js';
 import { KEY_ENCODINGS } from '../events/key-encoding.js';
@@ -73,7 +74,7 @@ export const CONFIG_VARIABLES = [
   'CPFS_CONFLICT_POLICY', 'CPFS_IMPORT_MODE', 'CPFS_DRY_RUN', 'CPFS_KEY_ENCODING', 'CPFS_MAX_CONCURRENCY',
   'CPFS_DEADLINE_MARGIN_MS', 'CPFS_SUBTASK_RATE', 'NAS_ENDPOINT', 'FC_REGION', 'ALIBABA_CLOUD_REGION_ID',
   'FC_FUNC_CODE_PATH', 'OSS_BUCKET', 'OSS_S3_ENDPOINT', 'CPFS_RECONCILE_PREFIXES', 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS',
-  'CPFS_LOG_LEVEL',
+  'CPFS_LOG_LEVEL', 'CPFS_BURST_THRESHOLD',
 ] as const;
 
 /**
@@ -128,6 +129,11 @@ export const ConfigSchema = z.strictObject({
   }),
   /** CPFS_LOG_LEVEL. */
   logLevel: z.enum(LOG_LEVELS),
+  /**
+   * CPFS_BURST_THRESHOLD, resolved (`auto` → a number): stream groups larger than this send the objects past
+   * it through a bulk Import (shared/ingest/stream/burst.ts). Absent = no bursts (every object a sub-task).
+   */
+  burstThreshold: z.optional(z.int().check(z.nonnegative())),
   /** Advice that is not an error (large CPFS_ROUTES, unknown CPFS_* variables); log it at cold start. */
   notes: z.array(z.string()),
 });
@@ -257,6 +263,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     ? undefined
     : parseInteger(safetyMarginText, 0, 0, MAX_RECONCILE_SAFETY_MARGIN_SECONDS, 'CPFS_RECONCILE_SAFETY_MARGIN_SECONDS', problems);
 
+  const burstThreshold = parseBurstThreshold(get('CPFS_BURST_THRESHOLD'), subTaskRatePerSecond, functionTimeoutMs, deadlineMarginMs, problems);
+
   const logLevelText = get('CPFS_LOG_LEVEL');
   const logLevel: LogLevel | undefined = logLevelText === undefined ? CONFIG_DEFAULTS.logLevel : parseLogLevel(logLevelText);
   if (logLevel === undefined) problem('CPFS_LOG_LEVEL', enumRule(LOG_LEVELS));
@@ -293,6 +301,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     ...(reconcilePrefixes !== undefined && { reconcilePrefixes }),
     ...(reconcileSafetyMarginSeconds !== undefined && { reconcileSafetyMarginSeconds }),
     logLevel: logLevel!,
+    ...(burstThreshold !== undefined && { burstThreshold }),
     planning: {
       fileSystemId: fileSystemId!,
       dataFlowId: dataFlowId!,
@@ -392,12 +401,29 @@ function parseBoolean(value: string | undefined, fallback: boolean, field: strin
   return undefined;
 }
 
-function parseInteger(value: string | undefined, fallback: number, min: number, max: number, field: string, problems: Problem[]): number | undefined {
+function parseInteger(value: string | undefined, fallback: number, min: number, max: number, field: string, problems: Problem[], rule?: string): number | undefined {
   if (value === undefined) return fallback;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-  problems.push({ field, rule: `must be a whole number from ${min} to ${max}` });
+  problems.push({ field, rule: rule ?? `must be a whole number from ${min} to ${max}` });
   return undefined;
+}
+
+/** Largest numeric CPFS_BURST_THRESHOLD: far above any one invocation's batch (FC delivers ≤ 10,000 MNS messages). */
+export const MAX_BURST_THRESHOLD = 10_000_000;
+
+/**
+ * CPFS_BURST_THRESHOLD: unset = no bursts; a whole number; or `auto` = what the sub-task rate submits in the
+ * function timeout minus the margin (autoBurstThreshold; the timeout from the FC context, else FC's 60 s
+ * default as invocationDeadline assumes). Resolved here, once per instance, so every replay splits alike.
+ */
+function parseBurstThreshold(value: string | undefined, rate: number | undefined, functionTimeoutMs: number | undefined, marginMs: number | undefined, problems: Problem[]): number | undefined {
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() === 'auto') {
+    if (rate === undefined || marginMs === undefined) return undefined; // their own problems are reported
+    return autoBurstThreshold({ subTaskRatePerSecond: rate, functionTimeoutMs: functionTimeoutMs ?? 60_000, deadlineMarginMs: marginMs });
+  }
+  return parseInteger(value, 0, 0, MAX_BURST_THRESHOLD, 'CPFS_BURST_THRESHOLD', problems, `must be auto or a whole number from 0 to ${MAX_BURST_THRESHOLD} (unset: no bursts)`);
 }
 
 /**

@@ -8,6 +8,8 @@
  *   CreateDataFlowSubTask per object, with `Condition.Size` from the event.
  * - **batch** (general-purpose `cpfs-…`, forced `batch`, or LINGJUN older than 2.6 found out in `auto`,
  *   batch/): Import tasks whose EntryList is packed up to 64 KB.
+ * - **bursts** (stream mode, events only, CPFS_BURST_THRESHOLD set; stream/burst.ts): the objects of a stream
+ *   group past the threshold go as one manifest Import (TransferFileListPath) or packed EntryList Imports.
  *
  * Retries are harmless by construction: every create carries a ClientToken derived from its content, so
  * an FC replay of the same event gets the same task/sub-task ids back instead of new ones. The handler
@@ -45,7 +47,8 @@ export { findResumePoint, resumeOrder, submissionOrder, type SubmissionOrder } f
  */
 export async function ingest(payload: Buffer | string | unknown, deps: IngestDeps, invocation: InvocationContext): Promise<IngestReport> {
   const parsed = parseEvents(payload, { keyEncoding: deps.config.keyEncoding });
-  return ingestRecords(parsed.records, deps, invocation, outcomesOfParsing(parsed));
+  // Events are where bursts arrive (stream/burst.ts); ingestRecords' other callers choose their own shape.
+  return ingestRecords(parsed.records, deps, { ...invocation, bursts: true }, outcomesOfParsing(parsed));
 }
 
 /**

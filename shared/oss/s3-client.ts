@@ -85,13 +85,8 @@ const staticCredentialsSchema = z.object({
   expiration: z.date().optional(),
 });
 
-/**
- * The S3-compatible endpoint of OSS in `region`.
- * @param internal VPC-internal endpoint (reachable only from inside Alibaba Cloud, no public traffic cost).
- */
-export function ossS3Endpoint(region: string, internal = true): string {
-  return `https://s3.oss-${region}${internal ? '-internal' : ''}.aliyuncs.com`;
-}
+export { ossS3Endpoint } from './endpoint.js';
+import { ossS3Endpoint } from './endpoint.js';
 
 /** First zod issue → ValidationError(field, rule); the rule is our message, never the offending value. */
 function toValidationError(error: z.ZodError, prefix = ''): ValidationError {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { STATE_KEY } from '../../functions/reconcile/state.js';
+import { MANIFEST_KEY_PREFIX } from '../../shared/bulk/manifest-names.js';
 import { CONFIG_DEFAULTS, CONFIG_VARIABLES, SUBTASK_QUOTA_PER_SECOND, loadConfig } from '../../shared/config/load-config.js';
 import {
   RECONCILE_VARIABLES,
@@ -130,12 +131,18 @@ function expectedGrantsOf(spec: RenderedSpec, fn: FunctionResource): Grant[] {
     { action: 'mns:SendMessage', resource: destination },
     { action: 'log:PostLogStoreLogs', resource: `acs:log:${props.region}:${RENDER_ACCOUNT_ID}:project/${project}/logstore/${logstore}` },
   ];
-  if (fn === 'ossStreamImport') return common;
+  // Burst manifests (shared/ingest/stream/burst.ts): written, and deletable, under .cpfs-ingest/manifests/ only.
+  const manifests = `${bucket}/${MANIFEST_KEY_PREFIX}*`;
+  if (fn === 'ossStreamImport') {
+    return [...common, { action: 'oss:PutObject', resource: manifests }, { action: 'oss:DeleteObject', resource: manifests }];
+  }
   return [
     ...common,
     { action: 'oss:ListObjects', resource: bucket },
     { action: 'oss:GetObject', resource: `${bucket}/${STATE_KEY}` },
     { action: 'oss:PutObject', resource: `${bucket}/${STATE_KEY}` },
+    // It deletes the manifests of completed burst Imports (shared/bulk/manifest-cleanup.ts).
+    { action: 'oss:DeleteObject', resource: manifests },
   ];
 }
 
@@ -345,6 +352,19 @@ describe('deploy/ram-policy.json', () => {
       // The other way round for OSS (NAS calls hide behind the DataFlowApi port and are always granted):
       // an OSS grant nothing in the bundle uses is a stale grant.
       expect([...granted].filter((action) => action.startsWith('oss:') && !actions.has(action)), fn.dist).toEqual([]);
+    }
+  });
+
+  it('lets the event function write and delete objects under .cpfs-ingest/manifests/ only', () => {
+    const objectGrants = expectedGrantsOf(ossMode, 'ossStreamImport').filter((g) => g.action.startsWith('oss:'));
+    expect(objectGrants.map((g) => g.action).sort()).toEqual(['oss:DeleteObject', 'oss:PutObject']);
+    for (const grant of objectGrants) expect(grant.resource).toBe(`acs:oss:*:${RENDER_ACCOUNT_ID}:${OSS_MODE_ENV.OSS_BUCKET}/.cpfs-ingest/manifests/*`);
+    const text = readFileSync(RAM_POLICY_PATH, 'utf8');
+    expect(text).toContain('<bucket>/.cpfs-ingest/manifests/*');
+    for (const wider of ['<bucket>/*', '<bucket>/.cpfs-ingest/*']) {
+      const problems = checkRamPolicy(text.replace('<bucket>/.cpfs-ingest/manifests/*', wider), policyPlaceholders(ossMode), expectedGrants(ossMode));
+      expect(problems.join(), wider).toContain('broader than needed: oss:DeleteObject');
+      expect(problems.join(), wider).toContain('missing: oss:DeleteObject');
     }
   });
 

@@ -487,6 +487,15 @@ const S3_COMMAND_ACTIONS: Readonly<Record<string, string>> = {
   DeleteObjectCommand: 'oss:DeleteObject',
 };
 
+/**
+ * OSS operations of the SDK-free object writer (shared/oss/s3-object.ts, the event function's manifest
+ * writer), called as `s3ObjectCall('<Operation>', …)`, and the RAM action each needs.
+ */
+const OBJECT_WRITER_ACTIONS: Readonly<Record<string, string>> = {
+  PutObject: 'oss:PutObject',
+  DeleteObject: 'oss:DeleteObject',
+};
+
 const SourceMap = z.looseObject({
   sources: z.array(z.string()),
   sourcesContent: z.array(z.string().nullable()).optional(),
@@ -495,7 +504,8 @@ const SourceMap = z.looseObject({
 /**
  * RAM actions the code bundled into one function calls, read from the bundle's source map (the exact set
  * of source files esbuild put in it). A call is `.method(` of a DataFlowApi method — the NAS adapter defines
- * them as `method: (…) => call('Action', …)`, which is not a call — or the use of an S3 command class.
+ * them as `method: (…) => call('Action', …)`, which is not a call — the use of an S3 command class, or an
+ * `s3ObjectCall('<Operation>'` of the SDK-free object writer.
  * Dependencies under node_modules are not scanned.
  */
 export function actionsCalledByBundle(bundlePath: string): { actions: Set<string>; sources: string[] } {
@@ -514,6 +524,10 @@ export function actionsCalledByBundle(bundlePath: string): { actions: Set<string
     }
     for (const [command, action] of Object.entries(S3_COMMAND_ACTIONS)) {
       if (new RegExp(`\\b${command}\\b`).test(text)) actions.add(action);
+    }
+    for (const [, operation] of text.matchAll(/\bs3ObjectCall\(\s*'([A-Za-z]+)'/g)) {
+      const action = operation === undefined ? undefined : OBJECT_WRITER_ACTIONS[operation];
+      if (action !== undefined) actions.add(action);
     }
   });
   return { actions, sources };

@@ -4,6 +4,7 @@ import { groupByStreamTask, subTaskClientTokenFor, type PlannedObject, type Stre
 import { runPool, type IngestDeps, type InvocationContext } from '../deps.js';
 import { deadlineFailure, failed, submittedOutcome, type RecordOutcome } from '../outcomes.js';
 import { subTaskRequest } from './requests.js';
+import { burstBulkShape, planBurst, submitBurstTail } from './burst.js';
 import { resolveStreamTask } from './resolve-task.js';
 import { submissionOrder, type SubmissionOrder } from './resume.js';
 
@@ -20,6 +21,10 @@ export async function submitStream(items: PlannedObject[], deps: IngestDeps, inv
   const fallBackToBatch: PlannedObject[] = [];
   const groups = groupByStreamTask(items);
   const ready: Array<{ group: StreamTaskGroup; taskId: string; plan: SubmissionOrder }> = [];
+  // Bursts (burst.ts): the objects of a group past CPFS_BURST_THRESHOLD go bulk, split from configuration only.
+  const threshold = invocation.bursts === true ? deps.config.burstThreshold : undefined;
+  const bulkShape = burstBulkShape(deps.config, deps.manifests !== undefined);
+  const tail: PlannedObject[] = [];
   // Resolve every group's streaming task at once: on a cold start each may wait for Pending → Executing.
   const resolutions = await Promise.all(
     groups.map(async (group): Promise<Resolution> => {
@@ -58,8 +63,16 @@ export async function submitStream(items: PlannedObject[], deps: IngestDeps, inv
       for (const item of group.items) outcomes.push(submittedOutcome(item, 'stream', undefined, undefined, true));
       continue;
     }
-    ready.push({ group, taskId, plan: await submissionOrder(group, taskId, deps, invocation) });
+    const burst = planBurst(group.items, threshold, bulkShape);
+    if (burst.tail.length > 0) {
+      deps.logger.info('burst.split', { groupKey: group.groupKey, objects: group.items.length, subTasks: burst.head.length, bulk: burst.tail.length, shape: burst.shape, reason: burst.reason });
+      tail.push(...burst.tail);
+    }
+    const head = burst.tail.length > 0 ? { ...group, items: burst.head } : group;
+    ready.push({ group: head, taskId, plan: await submissionOrder(head, taskId, deps, invocation) });
   }
+  // The bulk tail runs beside the sub-tasks: a wait for a batch-task slot must not hold them up.
+  const bulk = submitBurstTail(tail, bulkShape, deps, invocation);
   // Two passes: first what no earlier invocation sent, for every group; then the re-sends (covering rare
   // holes), which must not take the window from a group that still has objects never sent.
   for (const pass of ['fresh', 'again'] as const) {
@@ -68,6 +81,7 @@ export async function submitStream(items: PlannedObject[], deps: IngestDeps, inv
       outcomes.push(...(await submitSubTasks(group, current, plan[pass], deps, invocation)));
     }
   }
+  outcomes.push(...(await bulk));
   return { outcomes, fallBackToBatch };
 }
 

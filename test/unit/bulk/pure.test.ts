@@ -3,7 +3,7 @@
  * and the burst split for the function.
  */
 import { describe, expect, it } from 'vitest';
-import { splitBurst } from '../../../shared/bulk/burst-split.js';
+import { autoBurstThreshold, splitBurst } from '../../../shared/bulk/burst-split.js';
 import { csvField, MANIFEST_HEADER, ManifestPartBuilder, manifestRow, parseManifest } from '../../../shared/bulk/csv.js';
 import { manifestGroupPrefix, manifestImportClientToken, manifestPartKey, manifestRunId } from '../../../shared/bulk/manifest-names.js';
 import { chooseShape, directoryImportFor, type ShapeInput } from '../../../shared/bulk/shape.js';
@@ -124,29 +124,33 @@ describe('shape choice', () => {
   });
 });
 
-describe('splitBurst (function bursts, not wired yet)', () => {
-  const base = { subTaskRatePerSecond: 100, timeLeftMs: 60_000, threshold: 1_000, bulkShape: 'manifest' as const };
-  it('keeps a group that fits, or is within the threshold, on sub-tasks', () => {
-    expect(splitBurst({ ...base, groupSize: 5_000 })).toMatchObject({ subTasks: 5_000, bulk: 0, shape: 'subtasks' });
-    expect(splitBurst({ ...base, groupSize: 900, timeLeftMs: 0 })).toMatchObject({ subTasks: 900, bulk: 0 });
+describe('splitBurst (function bursts: a pure function of the group size and the configuration)', () => {
+  const base = { threshold: 1_000, bulkShape: 'manifest' as const };
+  it('keeps a group within the threshold on sub-tasks', () => {
+    expect(splitBurst({ ...base, groupSize: 1_000 })).toMatchObject({ subTasks: 1_000, bulk: 0, shape: 'subtasks' });
+    expect(splitBurst({ ...base, groupSize: 0 })).toMatchObject({ subTasks: 0, bulk: 0, shape: 'subtasks' });
   });
-  it('sends the tail past the threshold bulk when the quota cannot make it in time', () => {
+  it('sends the objects past the threshold bulk, the leading ones on sub-tasks', () => {
+    expect(splitBurst({ ...base, groupSize: 1_001 })).toMatchObject({ subTasks: 1_000, bulk: 1, shape: 'manifest' });
     expect(splitBurst({ ...base, groupSize: 10_000 })).toMatchObject({ subTasks: 1_000, bulk: 9_000, shape: 'manifest' });
-    expect(splitBurst({ ...base, groupSize: 10_000, threshold: 0, bulkShape: 'entrylist' })).toMatchObject({ subTasks: 0, bulk: 10_000, shape: 'entrylist' });
+    expect(splitBurst({ groupSize: 10_000, threshold: 0, bulkShape: 'entrylist' })).toMatchObject({ subTasks: 0, bulk: 10_000, shape: 'entrylist' });
   });
-  it('splits at the same object on a replay with less time left', () => {
-    const first = splitBurst({ ...base, groupSize: 10_000, timeLeftMs: 50_000 });
-    const replay = splitBurst({ ...base, groupSize: 10_000, timeLeftMs: 3_000 });
-    expect(replay.subTasks).toBe(first.subTasks);
-    for (const n of [0, 1, 999, 1_000, 1_001, 6_000, 6_001, 100_000]) {
+  it('takes no time input, so a replay (any time left) splits at the same object; the parts always add up', () => {
+    expect(Object.keys(base).sort()).toEqual(['bulkShape', 'threshold']);
+    for (const n of [0, 1, 999, 1_000, 1_001, 6_000, 100_000]) {
       const s = splitBurst({ ...base, groupSize: n });
       expect(s.subTasks + s.bulk).toBe(n);
+      expect(splitBurst({ ...base, groupSize: n })).toEqual(s);
     }
   });
   it('refuses nonsense input, naming the field', () => {
     expect(() => splitBurst({ ...base, groupSize: -1 })).toThrow(/groupSize/);
-    expect(() => splitBurst({ ...base, groupSize: 1, subTaskRatePerSecond: 0 })).toThrow(/subTaskRatePerSecond/);
-    expect(() => splitBurst({ ...base, groupSize: 1, timeLeftMs: Number.NaN })).toThrow(/timeLeftMs/);
+    expect(() => splitBurst({ ...base, groupSize: 1.5 })).toThrow(/groupSize/);
+    expect(() => splitBurst({ ...base, groupSize: 1, threshold: Number.NaN })).toThrow(/threshold/);
+  });
+  it('auto threshold: the configured rate over the timeout minus the margin', () => {
+    expect(autoBurstThreshold({ subTaskRatePerSecond: 97, functionTimeoutMs: 60_000, deadlineMarginMs: 3_000 })).toBe(5_529);
+    expect(autoBurstThreshold({ subTaskRatePerSecond: 97, functionTimeoutMs: 2_000, deadlineMarginMs: 3_000 })).toBe(0);
   });
 });
 
