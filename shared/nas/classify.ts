@@ -250,6 +250,12 @@ export const SYSTEM_FAILURE_CODES: ReadonlySet<string> = new Set([
   'InvalidTaskAction.NotSupported',
   'InvalidTaskAction.PermissionDenied',
   'InvalidDataType.NotSupported',
+  // OSS answers through its S3-compatible API (docs/platform.md §6) to the function's manifest writes: the
+  // role lacks the grant on <bucket>/.cpfs-ingest/manifests/*, or OSS_BUCKET names no bucket at that
+  // endpoint. Every other object's write would fail alike, so the invocation fails (FC retries, then the
+  // failure destination) instead of reporting each bulk object as refused.
+  'AccessDenied',
+  'NoSuchBucket',
   // Our own codes: credentials missing (the provider throws ConfigError), an answer that is not the
   // NAS API's (a wrong endpoint), no live streaming task.
   'ConfigError',

@@ -160,6 +160,17 @@ describe('submitBurstTail', () => {
     expect(api.count('CreateDataFlowTask')).toBe(0);
   });
 
+  it('a refused part write (AccessDenied: the role lacks the manifest grant) is a system failure, not a per-object refusal', async () => {
+    const store = new MemoryStore();
+    store.failWith = new OssApiError('AccessDenied', 403, false, 'PutObject', 'bkt', '.cpfs-ingest/manifests/x', 1);
+    const { api, deps } = harness({ store });
+    const outcomes = await submitBurstTail(tail(), 'manifest', deps, invocation);
+    expect(outcomes.map((o) => (o.status === 'failed' ? [o.code, o.retryable, o.system] : o.status))).toEqual([
+      ['AccessDenied', false, true], ['AccessDenied', false, true], ['AccessDenied', false, true],
+    ]);
+    expect(api.count('CreateDataFlowTask')).toBe(0);
+  });
+
   it('waits for a batch-task slot on the limit refusal, then submits', async () => {
     const { api, deps, slept } = harness();
     let refusals = 2;
