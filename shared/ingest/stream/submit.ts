@@ -74,12 +74,20 @@ export async function submitStream(items: PlannedObject[], deps: IngestDeps, inv
   // The bulk tail runs beside the sub-tasks: a wait for a batch-task slot must not hold them up.
   const bulk = submitBurstTail(tail, bulkShape, deps, invocation);
   // Two passes: first what no earlier invocation sent, for every group; then the re-sends (covering rare
-  // holes), which must not take the window from a group that still has objects never sent.
+  // holes), which must not take the window from a group that still has objects never sent. Within a pass
+  // the groups take turns (interleave): a window shorter than one group's re-send pass still reaches the
+  // other groups' items — which may include unsent ones the resume probe could not tell apart — instead of
+  // every cold replay spending its window on the first group's (a livelock the reliability tests replay).
+  const submissions = ready.map(({ group, taskId }) => new GroupSubmission(group, deps.state.streamTasks.get(group.groupKey) ?? taskId, deps, invocation));
   for (const pass of ['fresh', 'again'] as const) {
-    for (const { group, taskId, plan } of ready) {
-      const current = deps.state.streamTasks.get(group.groupKey) ?? taskId;
-      outcomes.push(...(await submitSubTasks(group, current, plan[pass], deps, invocation)));
-    }
+    const queue = interleave(ready.map(({ plan }) => plan[pass]));
+    const results: RecordOutcome[] = new Array(queue.length);
+    await runPool(queue.length, deps.config.maxConcurrency, async (position) => {
+      const [groupIndex, itemIndex] = queue[position] as readonly [number, number];
+      const { group } = ready[groupIndex] as (typeof ready)[number];
+      results[position] = await submitOne(group.items[itemIndex] as PlannedObject, submissions[groupIndex] as GroupSubmission, deps, invocation);
+    });
+    outcomes.push(...results);
   }
   outcomes.push(...(await bulk));
   return { outcomes, fallBackToBatch };
@@ -160,18 +168,17 @@ async function submitOne(item: PlannedObject, state: GroupSubmission, deps: Inge
   }
 }
 
-async function submitSubTasks(
-  group: StreamTaskGroup,
-  initialTaskId: string,
-  order: readonly number[],
-  deps: IngestDeps,
-  invocation: InvocationContext,
-): Promise<RecordOutcome[]> {
-  const outcomes: RecordOutcome[] = new Array(group.items.length);
-  const state = new GroupSubmission(group, initialTaskId, deps, invocation);
-  await runPool(order.length, deps.config.maxConcurrency, async (position) => {
-    const index = order[position] as number;
-    outcomes[index] = await submitOne(group.items[index] as PlannedObject, state, deps, invocation);
-  });
-  return order.map((index) => outcomes[index] as RecordOutcome);
+/**
+ * Round-robin merge of per-group orders: `[group, item]` pairs taking one item of each group in turn, each
+ * group's own order kept (the resume probe relies on a group being sent in its order). Pure.
+ */
+export function interleave(orders: ReadonlyArray<readonly number[]>): Array<readonly [number, number]> {
+  const merged: Array<readonly [number, number]> = [];
+  const longest = orders.reduce((max, order) => Math.max(max, order.length), 0);
+  for (let k = 0; k < longest; k += 1) {
+    for (const [groupIndex, order] of orders.entries()) {
+      if (k < order.length) merged.push([groupIndex, order[k] as number]);
+    }
+  }
+  return merged;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findResumePoint, resumeOrder } from '../../../../shared/ingest/index.js';
+import { interleave } from '../../../../shared/ingest/stream/submit.js';
 
 /** `exists` over a fixed picture of what earlier invocations sent, recording which indexes were asked. */
 function picture(sent: readonly boolean[]) {
@@ -80,5 +81,23 @@ describe('resumeOrder', () => {
         expect([...fresh, ...again].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       }
     }
+  });
+});
+
+describe('interleave (the groups of a pass take turns)', () => {
+  it('takes one item of each group in turn, keeping each group’s own order', () => {
+    expect(interleave([[5, 6, 7], [2], [9, 8]])).toEqual([[0, 5], [1, 2], [2, 9], [0, 6], [2, 8], [0, 7]]);
+  });
+
+  it('gives a short window the same share of every group (no group starves behind a long one)', () => {
+    const merged = interleave([Array.from({ length: 150 }, (_, i) => i), Array.from({ length: 150 }, (_, i) => i)]);
+    const window = merged.slice(0, 60);
+    expect(window.filter(([group]) => group === 1)).toHaveLength(30);
+    expect(merged).toHaveLength(300);
+  });
+
+  it('is empty for no groups or empty orders', () => {
+    expect(interleave([])).toEqual([]);
+    expect(interleave([[], []])).toEqual([]);
   });
 });
