@@ -27,6 +27,10 @@ export interface Runtime {
   readonly state: InstanceState;
   /** The process clock (ms since epoch): the NAS client's and the invocation deadline's. */
   readonly now: () => number;
+  /** Waits on that clock (NAS backoff and rate limiting, ingest's polls); absent: real time. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): NAS backoff jitter and ingest's re-send rotation; absent: Math.random. */
+  readonly random?: () => number;
   /**
    * The one credentials chain of the process: this invocation's FC context (STS, rotating), then the
    * environment. The NAS client signs with it; the reconcile function's OSS client reads it too.
@@ -45,7 +49,13 @@ export interface RuntimeOptions {
   /** Otherwise-optional variables this process needs (reconcile: OSS_BUCKET), reported with every other problem. */
   readonly require?: LoadConfigOptions['require'];
   readonly write?: (line: string) => void;
+  /**
+   * Clock, wait and randomness of the whole process — NAS client, ingest, invocation deadline — so that a
+   * test can run invocations on a virtual clock (test/support/reliability-world.ts) instead of machine speed.
+   */
   readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
 }
 
 /** Builds the per-process wiring. Throws ConfigError (every problem at once) on bad configuration. */
@@ -77,6 +87,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     endpoint: config.nasEndpoint,
     credentials,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
     maxAttempts: RUNTIME_MAX_ATTEMPTS,
     onRequest: (event) => {
@@ -91,6 +103,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     api,
     state: new InstanceState(),
     now: options.now ?? Date.now,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
     credentials,
     useContext(next: unknown) {
       context = next;
@@ -197,7 +211,15 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
 
 /** What the use case needs from the runtime, with the invocation's logger: the one place IngestDeps is assembled. */
 export function ingestDeps(runtime: Runtime, logger: Logger): IngestDeps {
-  return { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now };
+  return {
+    config: runtime.config,
+    api: runtime.api,
+    logger,
+    state: runtime.state,
+    now: runtime.now,
+    ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
+    ...(runtime.random ? { random: runtime.random } : {}),
+  };
 }
 
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */
