@@ -40,8 +40,23 @@ export interface Runtime {
   useContext(context: unknown): void;
 }
 
+/**
+ * Attempts per NAS call for the CLI's interactive commands (status, cancel, retry-task): an operator waits
+ * for the answer, and a wrong setting (endpoint, key) should be reported in seconds rather than after the
+ * whole backoff the functions afford.
+ */
+export const INTERACTIVE_MAX_ATTEMPTS = 3;
+
 export interface RuntimeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the process's credentials come from. `fc` (default): the invocation's FC context, then the
+   * environment. `env`: the environment only — a process without FC contexts (the CLI), whose errors
+   * should name the variables to set, not `context.credentials`.
+   */
+  readonly credentialsFrom?: 'fc' | 'env';
+  /** Attempts per NAS call, the first included (default RUNTIME_MAX_ATTEMPTS; see INTERACTIVE_MAX_ATTEMPTS). */
+  readonly maxAttempts?: number;
   /** The first invocation's FC context: region, function.timeout. */
   readonly fcContext?: unknown;
   /** Directory a relative CPFS_ROUTES_FILE is resolved against (the bundle's folder in FC). */
@@ -68,7 +83,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let context: unknown;
   let lastCredentials: SigningCredentials | undefined;
   const fromContext: CredentialsProvider = () => fromFcContext(context)();
-  const provider = chain(fromContext, fromEnv(options.env));
+  const provider = options.credentialsFrom === 'env' ? fromEnv(options.env) : chain(fromContext, fromEnv(options.env));
   const credentials: CredentialsProvider = async () => (lastCredentials = await provider());
   const functionName = functionNameOf(options.fcContext) ?? nonEmpty(options.env['FC_FUNCTION_NAME']);
   const logger = createLogger({
@@ -90,7 +105,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.random ? { random: options.random } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
-    maxAttempts: RUNTIME_MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? RUNTIME_MAX_ATTEMPTS,
     onRequest: (event) => {
       counters.calls += 1;
       if (event.attempt > 1) counters.retries += 1;
