@@ -17,3 +17,10 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_ENTRY_LIST_BYTES = 65_535;
 /** Includes: at most 3,000 characters (code points) in total (the JSON text as sent). */
 export const MAX_INCLUDES_CHARS = 3000;
+
+/**
+ * OSS object names — the data flow's source keys — are 1–1,023 bytes of UTF-8 (docs/platform.md §6; older
+ * OSS pages say "characters", the current naming page bytes: the stricter reading). A listing prefix or start
+ * key, and so a CPFS_RECONCILE_PREFIXES entry, can be no longer.
+ */
+export const MAX_OSS_KEY_BYTES = 1023;
