@@ -20,20 +20,18 @@ import type { SigningCredentials } from './nas/signer.js';
  */
 export const RUNTIME_MAX_ATTEMPTS = 5;
 
-export interface Runtime {
-  readonly config: Config;
+/**
+ * What one process holds: the use case's dependencies (config, instance state, and `now` / `sleep` /
+ * `random`, which are the NAS client's too: one clock for calls, backoff and the invocation deadline) with
+ * the whole NAS client (operator calls and `close()` included) and the process logger.
+ */
+export interface Runtime extends Pick<IngestDeps, 'config' | 'state' | 'now' | 'sleep' | 'random'> {
   readonly logger: Logger;
   readonly api: NasClient;
-  readonly state: InstanceState;
-  /** The process clock (ms since epoch): the NAS client's and the invocation deadline's. */
-  readonly now: () => number;
-  /** Waits on that clock (NAS backoff and rate limiting, ingest's polls); absent: real time. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Uniform in [0, 1): NAS backoff jitter and ingest's re-send rotation; absent: Math.random. */
-  readonly random?: () => number;
   /**
    * The one credentials chain of the process: this invocation's FC context (STS, rotating), then the
-   * environment. The NAS client signs with it; the reconcile function's OSS client reads it too.
+   * environment — or the environment alone (RuntimeOptions.credentialsFrom, the CLI). The NAS client signs
+   * with it; the OSS listing clients (reconcile function, CLI) read it too.
    */
   readonly credentials: CredentialsProvider;
   /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
