@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   readonly credentialsFrom?: 'fc' | 'env';
   /** Attempts per NAS call, the first included (default RUNTIME_MAX_ATTEMPTS; see INTERACTIVE_MAX_ATTEMPTS). */
   readonly maxAttempts?: number;
+  /** Per-attempt timeout of a NAS call (default the client's, 10 s; always cut to the call's deadline). */
+  readonly attemptTimeoutMs?: number;
   /** The first invocation's FC context: region, function.timeout. */
   readonly fcContext?: unknown;
   /** Directory a relative CPFS_ROUTES_FILE is resolved against (the bundle's folder in FC). */
@@ -104,6 +106,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.random ? { random: options.random } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
     maxAttempts: options.maxAttempts ?? RUNTIME_MAX_ATTEMPTS,
+    ...(options.attemptTimeoutMs !== undefined ? { timeoutMs: options.attemptTimeoutMs } : {}),
     onRequest: (event) => {
       counters.calls += 1;
       if (event.attempt > 1) counters.retries += 1;

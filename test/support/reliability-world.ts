@@ -25,8 +25,7 @@ import { createRandom } from '../../emulator/random.js';
 import { createManualClock, startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
 import type { LifecycleTimings } from '../../emulator/lifecycle.js';
 import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
-import { createNasClient, type NasClientOptions } from '../../shared/nas/client.js';
-import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
+import { createRuntime, runIngestInvocation, type Runtime, type RuntimeOptions } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload, type OssEventElement } from './event-factories.js';
 
 export const WORLD_IDS = {
@@ -127,12 +126,8 @@ export interface FcReplayOptions {
   readonly beforeInvocation?: (n: number) => void | Promise<void>;
   /** Between invocations FC waits; the emulator's time passes too (default: settle it). */
   readonly settleBetween?: boolean;
-  /**
-   * NAS client options the runtime cannot set (e.g. a short per-attempt `timeoutMs`): when given, each
-   * instance gets a client built like createRuntime's (same endpoint, FC-context credentials, sub-task
-   * rate limit) plus these options. See {@link withNasClientOptions}.
-   */
-  readonly clientOptions?: Partial<NasClientOptions>;
+  /** Per-attempt timeout of every instance's NAS calls (RuntimeOptions.attemptTimeoutMs; default 10 s). */
+  readonly attemptTimeoutMs?: number;
   /** A warm instance to start on (from an earlier run's `runtime`); default a new one. */
   readonly runtime?: Runtime;
   /** The event to deliver (default the world's `event`; e.g. the one {@link IngestWorld.rewrite} returned). */
@@ -187,8 +182,8 @@ export interface IngestWorld {
   readonly vanishedSubTasks: Array<{ taskId: string; srcFilePath: string; dstFilePath: string; status: string }>;
   /** An FC invocation context (credentials, function.timeout, requestId). */
   context(n: number, functionTimeoutSeconds?: number): Record<string, unknown>;
-  /** A new instance: createRuntime with this world's env and the given first context. */
-  newRuntime(context?: Record<string, unknown>): Runtime;
+  /** A new instance: createRuntime with this world's env (and clock) and the given first context. */
+  newRuntime(context?: Record<string, unknown>, options?: Pick<RuntimeOptions, 'attemptTimeoutMs'>): Runtime;
   /** Runs the event like FC: invoke, and on a retryable failure invoke again with the same event. */
   runLikeFc(options?: FcReplayOptions): Promise<FcRun>;
   /** Runs `action` once, right after the `count`-th logged request of `operation` (inside the emulator). */
@@ -353,8 +348,9 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     accountId: '1234567890123456',
   });
 
-  const newRuntime = (ctx: Record<string, unknown> = context(1)): Runtime => {
+  const newRuntime = (ctx: Record<string, unknown> = context(1), extra: Pick<RuntimeOptions, 'attemptTimeoutMs'> = {}): Runtime => {
     const runtime = createRuntime({
+      ...extra,
       env,
       fcContext: ctx,
       write: (line) => logLines.push(line),
@@ -388,13 +384,7 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
       for (let n = 1; n <= max; n++) {
         const ctx = context(n, timeout);
         const fresh = runtime === undefined || instances === 'cold' || (instances === 'alternate' && n % 2 === 0);
-        if (fresh) {
-          runtime = newRuntime(ctx);
-          if (replay.clientOptions) {
-            runtime = withNasClientOptions(runtime, replay.clientOptions);
-            runtimes.push(runtime);
-          }
-        }
+        if (fresh) runtime = newRuntime(ctx, replay.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: replay.attemptTimeoutMs } : {});
         await replay.beforeInvocation?.(n);
         // An invocation starts on a whole call: its window is then a whole number of calls.
         if (clock) advanceAligned(0);
@@ -513,35 +503,6 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     },
   };
   return world;
-}
-
-/**
- * The same runtime with a NAS client that has extra options. createRuntime fixes the client's per-attempt
- * timeout at the client default (10 s); to put emulator latency past the timeout without waiting 10 s, a
- * test swaps in a client built the way createRuntime builds it — same endpoint, credentials from
- * the runtime's chain, same CreateDataFlowSubTask rate limit — plus `options`.
- */
-export function withNasClientOptions(runtime: Runtime, options: Partial<NasClientOptions>): Runtime {
-  const api = createNasClient({
-    endpoint: runtime.config.nasEndpoint,
-    credentials: runtime.credentials,
-    rateLimits: { CreateDataFlowSubTask: { limit: runtime.config.subTaskRatePerSecond, intervalMs: 1000 } },
-    now: runtime.now,
-    ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
-    ...(runtime.random ? { random: runtime.random } : {}),
-    ...options,
-  });
-  return {
-    config: runtime.config,
-    logger: runtime.logger,
-    state: runtime.state,
-    now: runtime.now,
-    ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
-    ...(runtime.random ? { random: runtime.random } : {}),
-    api,
-    credentials: runtime.credentials,
-    useContext: (next: unknown) => runtime.useContext(next),
-  };
 }
 
 /** The verdict of a run in which every object must be imported exactly once. */
