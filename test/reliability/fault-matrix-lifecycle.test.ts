@@ -5,6 +5,9 @@
  * the emulator, the event replayed the way FC replays it, then every object imported exactly once (or,
  * where the design documents a duplicate, exactly what it promises).
  *
+ * Deadline tests run on the world's virtual clock (`virtualClock`: a window is a number of NAS calls), so
+ * how many replays they take, and what each gets done, is the same on a slow machine as on a fast one.
+ *
  * In-flight interleaving uses the emulator's request hook (`world.afterRequests`): the fault is applied
  * inside the emulator right after the N-th request of an action ran, while the invocation continues.
  */
