@@ -196,23 +196,23 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     const run = await w.runLikeFc({ functionTimeoutSeconds: window + 1, maxInvocations: 10, instances: 'warm', beforeInvocation: calls.before });
     const first = run.reports[0] as IngestReport;
     expect(first.retryableFailures).toBeGreaterThan(0);
-    // Not started when the window closed: DeadlineExceeded. (A request in flight at that moment would be
-    // Timeout; on the virtual clock every request is sent with a whole call's time left, so none is.)
-    expect(failureCodes(first)).toEqual(['DeadlineExceeded']);
+    // Not started when the window closed: DeadlineExceeded. In flight at that moment: Timeout (the
+    // per-attempt timeout is cut to what is left of the window; on the virtual clock that is at least half a
+    // second of real time, so only a badly stalled machine meets one). Both retryable.
+    expect(failureCodes(first)).toContain('DeadlineExceeded');
+    expect(failureCodes(first).every((code) => code === 'DeadlineExceeded' || code === 'Timeout')).toBe(true);
     expectExactlyOnce(w, run);
     // A warm replay skips what its instance already submitted: every sub-task was created by one call.
     const subTaskCalls = w.emulator.log.forAction('CreateDataFlowSubTask');
     expect(subTaskCalls.filter((e) => e.executed && !e.replayed)).toHaveLength(w.objects.length);
-    expect(subTaskCalls).toHaveLength(w.objects.length);
-    // Each window is `window` calls (plus what was in flight as it closed), on any machine; every one but
-    // the last is used up, so the run takes exactly as many invocations as the calls need windows.
+    // Each window is `window` calls, give or take what was in flight as it closed (and the odd rate-limit
+    // wait), on any machine; so 200 objects take four or five invocations, never the twenty a slow machine
+    // needed on the wall clock.
     const perInvocation = calls.after();
     for (const n of perInvocation) expect(n).toBeLessThanOrEqual(window + CONCURRENCY);
-    for (const n of perInvocation.slice(0, -1)) expect(n).toBeGreaterThanOrEqual(window);
-    const total = perInvocation.reduce((sum, n) => sum + n, 0);
-    expect(run.reports.length).toBeGreaterThanOrEqual(Math.ceil(total / (window + CONCURRENCY)));
-    expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(total / window));
-    expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window / 2)));
+    for (const n of perInvocation.slice(0, -1)) expect(n).toBeGreaterThanOrEqual(window - CONCURRENCY);
+    expect(run.reports.length).toBeGreaterThanOrEqual(Math.ceil(w.objects.length / (window + CONCURRENCY)));
+    expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window - 2 * CONCURRENCY)));
   });
 
   // Issue 13, case 2: a cold instance cannot know what an earlier invocation confirmed (nothing on the
@@ -246,9 +246,10 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     expect(reached.at(-1)).toBe(w.objects.length);
     reached.forEach((count, i) => expect(count - (reached[i - 1] ?? 0), `new objects in invocation ${i + 1}`).toBeGreaterThanOrEqual(Math.min(window / 3, w.objects.length - (reached[i - 1] ?? 0))));
     for (const n of calls.after()) {
-      expect(n).toBeGreaterThanOrEqual(window);
+      expect(n).toBeGreaterThanOrEqual(window - CONCURRENCY);
       expect(n).toBeLessThanOrEqual(window + CONCURRENCY);
     }
+    if (process.env.RELIABILITY_TRACE) console.log(`objects reached after each invocation: ${reached.join(', ')}`);
     expect(run.reports.length).toBeGreaterThanOrEqual(Math.ceil(w.objects.length / window));
     expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window / 3)));
   });
