@@ -23,7 +23,7 @@ import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { routeImportDstDirectory } from '../planning/path-base.js';
 import type { PlanningSettings } from '../planning/types.js';
 import { FILE_SYSTEM_ID_PATTERN, FILE_SYSTEM_ID_RULE, FILE_SYSTEM_KINDS, fileSystemKind, fileSystemKindOf } from '../cpfs/file-system.js';
-import { MAX_OSS_KEY_BYTES } from '../cpfs/limits.js';
+import { MAX_OSS_KEY_BYTES, OSS_BUCKET_PATTERN, OSS_BUCKET_RULE } from '../cpfs/limits.js';
 import { prefixOverlapsSource } from '../cpfs/source-path.js';
 import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
 
@@ -248,7 +248,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (bucket === undefined) {
     if (options.require?.includes('OSS_BUCKET')) problem('OSS_BUCKET', 'is required here: the bucket of the data flow (its SourceStorage without oss://)');
   } else if (!OSS_BUCKET_PATTERN.test(bucket)) {
-    problem('OSS_BUCKET', 'must be a bucket name (3–63 lowercase letters, digits or hyphens, alphanumeric at both ends), without oss://');
+    problem('OSS_BUCKET', `must be a bucket name (${OSS_BUCKET_RULE}), without oss://`);
   }
   const ossS3EndpointText = get('OSS_S3_ENDPOINT');
   const ossS3Endpoint = ossS3EndpointText === undefined ? undefined : parseEndpoint(ossS3EndpointText, problems, 'OSS_S3_ENDPOINT', 'https://s3.oss-cn-hangzhou-internal.aliyuncs.com');
@@ -455,8 +455,6 @@ function parseEndpoint(
   return problems.length === before ? url.origin : undefined;
 }
 
-/** OSS bucket naming: 3–63 lowercase letters, digits and hyphens, alphanumeric at both ends. */
-const OSS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /**
  * CPFS_RECONCILE_PREFIXES: a JSON array of strings (`["a/","b/"]`, the only way to write `""` = whole

@@ -1,6 +1,7 @@
 /**
- * Documented CPFS / data-flow limits, each written once (docs/platform.md §1). Emulator keeps its own copy
- * on purpose (an independent check); everything under shared/, cli/ and functions/ imports from here.
+ * Documented CPFS / data-flow limits (docs/platform.md §1), and the OSS naming rules of the data flow's
+ * source (§6), each written once. Emulator keeps its own copy on purpose (an independent check);
+ * everything under shared/, cli/ and functions/ imports from here.
  */
 
 /**
@@ -24,3 +25,7 @@ export const MAX_INCLUDES_CHARS = 3000;
  * key, and so a CPFS_RECONCILE_PREFIXES entry, can be no longer.
  */
 export const MAX_OSS_KEY_BYTES = 1023;
+
+/** OSS bucket names (docs/platform.md §6): the pattern, and the rule as errors state it. */
+export const OSS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+export const OSS_BUCKET_RULE = '3–63 lowercase letters, digits or hyphens, alphanumeric at both ends';

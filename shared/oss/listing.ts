@@ -16,7 +16,7 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type _Object } from '@aws-sdk/client-s3';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import * as z from 'zod';
-import { MAX_OSS_KEY_BYTES } from '../cpfs/limits.js';
+import { MAX_OSS_KEY_BYTES, OSS_BUCKET_PATTERN, OSS_BUCKET_RULE } from '../cpfs/limits.js';
 import { ResponseShapeError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
 import { describeOssFailure, OssApiError } from './errors.js';
@@ -100,10 +100,7 @@ export interface ListObjectsOptions {
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const optionsSchema = z.object({
-  // OSS bucket naming: 3–63 chars of lowercase letters, digits and hyphens, starting and ending alphanumeric.
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be an OSS bucket name: 3–63 lowercase letters, digits or hyphens, alphanumeric at both ends'),
+  bucket: z.string().regex(OSS_BUCKET_PATTERN, `must be an OSS bucket name: ${OSS_BUCKET_RULE}`),
   prefix: z.string().refine((p) => utf8Bytes(p) <= MAX_OSS_KEY_BYTES, `must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8`),
   startAfter: z
     .string()
