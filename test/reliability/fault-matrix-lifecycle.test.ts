@@ -167,10 +167,10 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     expect(verdict.duplicated).toEqual(expectedDuplicates);
   });
 
-  // Regression guard: at commit c4eb21c, resolveStreamTask re-created a vanished task with generation
-  // 'initial' — the ClientToken that had created the vanished task — got the vanished TaskId back and polled
-  // for it until the deadline, on every replay: the rest of the group was never imported. The working tree
-  // (ingest owner) now treats a created-but-unlisted task as the one to replace.
+  // Guards the re-creation of a vanished task: with the ClientToken that created the vanished one, the
+  // service would answer the vanished TaskId again, and every replay would poll it until its deadline — the
+  // rest of the group never imported. shared/ingest/stream/resolve-task.ts therefore treats a
+  // created-but-unlisted task as one to replace, with a token of a new generation.
   it('StreamImport task disappears mid-batch (removeTask): a new task takes over, no object lost', async (context) => {
     const w = await newWorld(context, { objects: 60, virtualClock: true });
     w.afterRequests('CreateDataFlowSubTask', 20, (entry) => {
