@@ -1,14 +1,13 @@
 /**
  * How the CLI builds what the functions build: configuration (environment + `--config`), the logger, the
- * NAS client, the runtime (for `invoke` and `backfill`, exactly the function's wiring) and the listing client.
+ * runtime (shared/runtime.ts createRuntime: config, NAS client, credentials — the functions' own wiring, for
+ * every command that calls NAS) and the listing client.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createListingClient } from '../shared/backfill.js';
 import { loadConfig, type Config, type RequirableVariable } from '../shared/config/load-config.js';
-import { createLogger, type Logger } from '../shared/log.js';
-import { createNasClient, type NasClient } from '../shared/nas/client.js';
-import { CREDENTIAL_ENV, fromEnv } from '../shared/nas/credentials.js';
-import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { fromEnv } from '../shared/nas/credentials.js';
+import { createRuntime, INTERACTIVE_MAX_ATTEMPTS, type Runtime } from '../shared/runtime.js';
 import { resolveEnv, type Env } from './config-source.js';
 import type { CliIo } from './io.js';
 
@@ -27,36 +26,28 @@ export function cliConfig(env: Env, require: readonly RequirableVariable[] = [])
   return loadConfig(env, { require, codeDir: process.cwd() });
 }
 
-/** The secrets that must never be printed (for the logger's redaction). */
-function secretsOf(env: Env): string[] {
-  return [env[CREDENTIAL_ENV.accessKeySecret], env[CREDENTIAL_ENV.securityToken]].filter((s): s is string => typeof s === 'string' && s !== '');
-}
-
-/** JSON log lines of the core go to stderr with `--verbose`, nowhere otherwise (the CLI prints its own report). */
-export function cliLogger(io: CliIo, env: Env, verbose: boolean | undefined): Logger {
-  return createLogger({ write: verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined, secrets: () => secretsOf(env) });
-}
-
 /**
- * The function's own wiring (config, logger, NAS client, instance state, credentials chain — with no FC
- * context, the environment): the commands that need config + NAS client + logger build on it, not on a
- * parallel chain. `require`: otherwise-optional variables the command needs, reported with every other problem.
+ * The function's own wiring (config, logger, NAS client, instance state, credentials): every command that
+ * calls NAS builds on it, not on a parallel chain. The CLI has no FC context, so its credentials come from
+ * the environment alone (errors name ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET). `require`: otherwise-optional
+ * variables the command needs, reported with every other problem; `interactive`: an operator waits for
+ * the answer (status, cancel, retry-task, doctor), so each call gets INTERACTIVE_MAX_ATTEMPTS. The core's
+ * JSON log lines go to `io.stderr` with `verbose`, nowhere otherwise (the CLI prints its own report).
+ * @throws ConfigError with every configuration problem
  */
-export function cliRuntime(io: CliIo, env: Env, verbose: boolean | undefined, options: { require?: readonly RequirableVariable[] } = {}): Runtime {
+export function cliRuntime(
+  env: Env,
+  options: { io?: CliIo; verbose?: boolean | undefined; require?: readonly RequirableVariable[]; interactive?: boolean } = {},
+): Runtime {
+  const { io } = options;
   return createRuntime({
     env,
     codeDir: process.cwd(),
-    write: verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined,
+    credentialsFrom: 'env',
+    write: io !== undefined && options.verbose ? (line) => io.stderr.write(`${line}\n`) : () => undefined,
     ...(options.require !== undefined ? { require: options.require } : {}),
+    ...(options.interactive ? { maxAttempts: INTERACTIVE_MAX_ATTEMPTS } : {}),
   });
-}
-
-/**
- * A NAS client for the read-mostly commands (doctor, status, retry-task): credentials from the environment,
- * the documented quotas as client-side limits, and few attempts so a wrong setting is reported promptly.
- */
-export function cliNasClient(config: Config, env: Env, options: { maxAttempts?: number } = {}): NasClient {
-  return createNasClient({ endpoint: config.nasEndpoint, credentials: fromEnv(env), maxAttempts: options.maxAttempts ?? 3 });
 }
 
 /**

@@ -79,6 +79,18 @@ function str(params: Readonly<Record<string, string>>, name: string): string | u
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** Parameters whose absence is a documented `Missing<Name>` error. */
+type RequiredId = 'FileSystemId' | 'DataFlowId' | 'TaskId' | 'DataFlowTaskId' | 'DataFlowSubTaskId';
+
+/** The value of required parameters, in order; the first absent (or empty) one is its `Missing<Name>` (400). */
+function required<const N extends readonly RequiredId[]>(params: Readonly<Record<string, string>>, ...names: N): { [K in keyof N]: string } {
+  return names.map((name) => {
+    const value = str(params, name);
+    if (value === undefined) throw apiError(`Missing${name}` as const);
+    return value;
+  }) as { [K in keyof N]: string };
+}
+
 function bool(params: Readonly<Record<string, string>>, name: string): boolean | undefined {
   const v = str(params, name);
   if (v === undefined) return undefined;
@@ -741,12 +753,7 @@ const describeDataFlows: OperationHandler = (ctx, p) => {
 };
 
 const cancelDataFlowTask: OperationHandler = (ctx, p) => {
-  const fileSystemId = str(p, 'FileSystemId');
-  if (!fileSystemId) throw apiError('MissingFileSystemId');
-  const dataFlowId = str(p, 'DataFlowId');
-  if (!dataFlowId) throw apiError('MissingDataFlowId');
-  const taskId = str(p, 'TaskId');
-  if (!taskId) throw apiError('MissingTaskId');
+  const [fileSystemId, dataFlowId, taskId] = required(p, 'FileSystemId', 'DataFlowId', 'TaskId');
   checkAllCharacters(ctx, p);
   const fs = requireFileSystem(ctx, fileSystemId);
   const df = requireDataFlow(ctx, fs, dataFlowId);
@@ -778,14 +785,7 @@ const cancelDataFlowTask: OperationHandler = (ctx, p) => {
  * of another task, is 404 InvalidSubTaskId.NotFound.
  */
 const cancelDataFlowSubTask: OperationHandler = (ctx, p) => {
-  const fileSystemId = str(p, 'FileSystemId');
-  if (!fileSystemId) throw apiError('MissingFileSystemId');
-  const dataFlowId = str(p, 'DataFlowId');
-  if (!dataFlowId) throw apiError('MissingDataFlowId');
-  const taskId = str(p, 'DataFlowTaskId');
-  if (!taskId) throw apiError('MissingDataFlowTaskId');
-  const subTaskId = str(p, 'DataFlowSubTaskId');
-  if (!subTaskId) throw apiError('MissingDataFlowSubTaskId');
+  const [fileSystemId, dataFlowId, taskId, subTaskId] = required(p, 'FileSystemId', 'DataFlowId', 'DataFlowTaskId', 'DataFlowSubTaskId');
   checkAllCharacters(ctx, p);
   const fs = requireStreamingFileSystem(ctx, fileSystemId);
   const df = requireDataFlow(ctx, fs, dataFlowId);

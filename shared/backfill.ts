@@ -222,6 +222,34 @@ export interface BackfillSummary {
   readonly bulk?: { readonly shape: BackfillShape; readonly tasksAccepted: number; readonly tasks: ReadonlyArray<{ readonly taskId: string; readonly label: string; readonly status: string; readonly filesDone?: number; readonly filesTotal?: number }> };
 }
 
+/** What a run has at its end, whatever its shape: the state every {@link BackfillSummary} is built from. */
+export interface BackfillRunState {
+  readonly run: BackfillTotals;
+  readonly overall: BackfillTotals;
+  readonly checkpoint: BackfillCheckpoint;
+  readonly alreadyComplete: boolean;
+  readonly reported: readonly ReportedRecord[];
+}
+
+/** The one builder of a run's summary (objects shape here, bulk shapes in bulk/run.ts). */
+export function backfillSummary(
+  state: BackfillRunState,
+  status: BackfillStatus,
+  extra: { readonly pendingRetryable?: number; readonly error?: BackfillSummary['error'] | undefined; readonly bulk?: BackfillSummary['bulk'] } = {},
+): BackfillSummary {
+  return {
+    status,
+    run: state.run,
+    overall: { ...state.overall },
+    checkpoint: state.checkpoint,
+    alreadyComplete: state.alreadyComplete,
+    reported: state.reported,
+    pendingRetryable: extra.pendingRetryable ?? 0,
+    ...(extra.error !== undefined ? { error: extra.error } : {}),
+    ...(extra.bulk !== undefined ? { bulk: extra.bulk } : {}),
+  };
+}
+
 export function emptyTotals(): BackfillTotals {
   return { pages: 0, listed: 0, submitted: 0, ignored: 0, duplicate: 0, rejected: 0, failed: 0, retries: 0, skippedFolderMarkers: 0, skippedNotModifiedSince: 0, excluded: 0 };
 }
@@ -314,16 +342,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         error = describeBackfillError(saveError);
       }
     }
-    return {
-      status,
-      run,
-      overall: { ...overall },
-      checkpoint,
-      alreadyComplete,
-      reported,
-      pendingRetryable: extra.pendingRetryable ?? 0,
-      ...(error !== undefined ? { error } : {}),
-    };
+    return backfillSummary({ run, overall, checkpoint, alreadyComplete, reported }, status, { ...extra, error });
   };
 
   const deadlinePassed = (marginMs: number) => options.deadlineMs !== undefined && deps.now() + marginMs >= options.deadlineMs;

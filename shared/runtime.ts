@@ -21,16 +21,18 @@ import type { SigningCredentials } from './nas/signer.js';
  */
 export const RUNTIME_MAX_ATTEMPTS = 5;
 
-export interface Runtime {
-  readonly config: Config;
+/**
+ * What one process holds: the use case's dependencies (config, instance state, and `now` / `sleep` /
+ * `random`, which are the NAS client's too: one clock for calls, backoff and the invocation deadline) with
+ * the whole NAS client (operator calls and `close()` included) and the process logger.
+ */
+export interface Runtime extends Pick<IngestDeps, 'config' | 'state' | 'now' | 'sleep' | 'random'> {
   readonly logger: Logger;
   readonly api: NasClient;
-  readonly state: InstanceState;
-  /** The process clock (ms since epoch): the NAS client's and the invocation deadline's. */
-  readonly now: () => number;
   /**
    * The one credentials chain of the process: this invocation's FC context (STS, rotating), then the
-   * environment. The NAS client signs with it; the reconcile function's OSS client reads it too.
+   * environment — or the environment alone (RuntimeOptions.credentialsFrom, the CLI). The NAS client signs
+   * with it; the OSS listing clients (reconcile function, CLI) read it too.
    */
   readonly credentials: CredentialsProvider;
   /** Points the credentials provider at this invocation's FC context (STS credentials rotate). */
@@ -39,8 +41,25 @@ export interface Runtime {
   readonly manifests?: ManifestStore;
 }
 
+/**
+ * Attempts per NAS call for the CLI's interactive commands (status, cancel, retry-task): an operator waits
+ * for the answer, and a wrong setting (endpoint, key) should be reported in seconds rather than after the
+ * whole backoff the functions afford.
+ */
+export const INTERACTIVE_MAX_ATTEMPTS = 3;
+
 export interface RuntimeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the process's credentials come from. `fc` (default): the invocation's FC context, then the
+   * environment. `env`: the environment only — a process without FC contexts (the CLI), whose errors
+   * should name the variables to set, not `context.credentials`.
+   */
+  readonly credentialsFrom?: 'fc' | 'env';
+  /** Attempts per NAS call, the first included (default RUNTIME_MAX_ATTEMPTS; see INTERACTIVE_MAX_ATTEMPTS). */
+  readonly maxAttempts?: number;
+  /** Per-attempt timeout of a NAS call (default the client's, 10 s; always cut to the call's deadline). */
+  readonly attemptTimeoutMs?: number;
   /** The first invocation's FC context: region, function.timeout. */
   readonly fcContext?: unknown;
   /** Directory a relative CPFS_ROUTES_FILE is resolved against (the bundle's folder in FC). */
@@ -48,7 +67,13 @@ export interface RuntimeOptions {
   /** Otherwise-optional variables this process needs (reconcile: OSS_BUCKET), reported with every other problem. */
   readonly require?: LoadConfigOptions['require'];
   readonly write?: (line: string) => void;
+  /**
+   * Clock, wait and randomness of the whole process — NAS client, ingest, invocation deadline — so that a
+   * test can run invocations on a virtual clock (test/support/reliability-world.ts) instead of machine speed.
+   */
   readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
 }
 
 /** Builds the per-process wiring. Throws ConfigError (every problem at once) on bad configuration. */
@@ -61,7 +86,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let context: unknown;
   let lastCredentials: SigningCredentials | undefined;
   const fromContext: CredentialsProvider = () => fromFcContext(context)();
-  const provider = chain(fromContext, fromEnv(options.env));
+  const provider = options.credentialsFrom === 'env' ? fromEnv(options.env) : chain(fromContext, fromEnv(options.env));
   const credentials: CredentialsProvider = async () => (lastCredentials = await provider());
   const functionName = functionNameOf(options.fcContext) ?? nonEmpty(options.env['FC_FUNCTION_NAME']);
   const logger = createLogger({
@@ -80,8 +105,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     endpoint: config.nasEndpoint,
     credentials,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
     rateLimits: { CreateDataFlowSubTask: subTaskRateLimit(config.subTaskRatePerSecond) },
-    maxAttempts: RUNTIME_MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? RUNTIME_MAX_ATTEMPTS,
+    ...(options.attemptTimeoutMs !== undefined ? { timeoutMs: options.attemptTimeoutMs } : {}),
     onRequest: (event) => {
       counters.calls += 1;
       if (event.attempt > 1) counters.retries += 1;
@@ -95,6 +123,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     api,
     state: new InstanceState(),
     now: options.now ?? Date.now,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
     credentials,
     ...(manifests !== undefined ? { manifests } : {}),
     useContext(next: unknown) {
@@ -202,7 +232,16 @@ function functionTimeoutSeconds(context: unknown): number | undefined {
 
 /** What the use case needs from the runtime, with the invocation's logger: the one place IngestDeps is assembled. */
 export function ingestDeps(runtime: Runtime, logger: Logger): IngestDeps {
-  return { config: runtime.config, api: runtime.api, logger, state: runtime.state, now: runtime.now, ...(runtime.manifests !== undefined ? { manifests: runtime.manifests } : {}) };
+  return {
+    config: runtime.config,
+    api: runtime.api,
+    logger,
+    state: runtime.state,
+    now: runtime.now,
+    ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
+    ...(runtime.random ? { random: runtime.random } : {}),
+    ...(runtime.manifests !== undefined ? { manifests: runtime.manifests } : {}),
+  };
 }
 
 /** Runs one ingest invocation on `runtime`; the report is what the handler returns or throws about. */

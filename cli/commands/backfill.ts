@@ -90,7 +90,7 @@ export async function runBackfill(argv: readonly string[], io: CliIo): Promise<n
   if (!(BACKFILL_SHAPES as readonly string[]).includes(requestedShape)) throw new UsageError(`--shape must be one of ${BACKFILL_SHAPES.join(', ')}`);
   const env = cliEnv(io, values);
   // The function's wiring: one config load, one credentials chain for the NAS client and the listing client.
-  const runtime = cliRuntime(io, env, values.verbose, { require: ['OSS_BUCKET'] });
+  const runtime = cliRuntime(env, { io, verbose: values.verbose, require: ['OSS_BUCKET'] });
   const { config } = runtime;
   const bucket = config.bucket as string;
   let decision;

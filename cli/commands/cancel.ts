@@ -16,7 +16,7 @@ import { NasApiError } from '../../shared/errors.js';
 import { COMMON_HELP, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliNasClient } from '../wiring.js';
+import { cliEnv, cliRuntime } from '../wiring.js';
 
 export const CANCEL_HELP = `Usage: cpfs-ingest cancel --task TASK_ID [--sub-task SUB_TASK_ID] [--dry-run] [options]
 
@@ -57,12 +57,11 @@ export async function runCancel(argv: readonly string[], io: CliIo): Promise<num
   const subTaskId = values['sub-task'];
   if (subTaskId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(subTaskId)) throw new UsageError('--sub-task must be a sub-task id (letters, digits, "-" or "_")');
   const env = cliEnv(io, values);
-  const config = cliConfig(env);
+  const { config, api } = cliRuntime(env, { io, verbose: values.verbose, interactive: true });
   const dryRun = values['dry-run'] === true || config.dryRun;
   const clientToken = cancelClientToken(config.fileSystemId, config.dataFlowId, taskId, subTaskId);
   const target = subTaskId === undefined ? `task ${taskId}` : `sub-task ${subTaskId} of task ${taskId}`;
   const common = { FileSystemId: config.fileSystemId, DataFlowId: config.dataFlowId, ClientToken: clientToken, ...(dryRun ? { DryRun: true } : {}) };
-  const api = cliNasClient(config, env);
   try {
     const answer = subTaskId === undefined
       ? await api.cancelDataFlowTask({ ...common, TaskId: taskId })

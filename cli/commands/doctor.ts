@@ -2,7 +2,7 @@
  * `cpfs-ingest doctor`: checks the configuration and the target, each check printing pass / warn / fail /
  * skip with what to fix. Reads only, plus DryRun calls (the service validates, nothing is created).
  */
-import { loadConfig, type Config } from '../../shared/config/load-config.js';
+import type { Config } from '../../shared/config/load-config.js';
 import { ConfigError, NasApiError } from '../../shared/errors.js';
 import { describeError, isCredentialProblem } from '../../shared/nas/classify.js';
 import type { NasClient } from '../../shared/nas/client.js';
@@ -15,7 +15,7 @@ import { COMMON_HELP, parseCommandArgs } from '../args.js';
 import type { Env } from '../config-source.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { println, printJson, type CliIo } from '../io.js';
-import { cliEnv, cliEnvListingClient, cliNasClient } from '../wiring.js';
+import { cliConfig, cliEnv, cliEnvListingClient, cliRuntime } from '../wiring.js';
 
 export const DOCTOR_HELP = `Usage: cpfs-ingest doctor [options]
 
@@ -111,7 +111,7 @@ export async function diagnose(env: Env): Promise<CheckResult[]> {
   let config: Config | undefined;
   let streamOnGeneral = false;
   try {
-    config = loadConfig(env, { codeDir: process.cwd() });
+    config = cliConfig(env);
     add({ name: 'config', status: 'pass', detail: `${config.fileSystemId}, ${config.dataFlowId}, CPFS_IMPORT_MODE=${config.importMode}, endpoint ${config.nasEndpoint}` });
     for (const note of config.notes) add({ name: 'config', status: 'warn', detail: note });
   } catch (error) {
@@ -125,7 +125,7 @@ export async function diagnose(env: Env): Promise<CheckResult[]> {
     });
     if (streamOnGeneral) {
       try {
-        config = loadConfig({ ...env, CPFS_IMPORT_MODE: 'batch' }, { codeDir: process.cwd() });
+        config = cliConfig({ ...env, CPFS_IMPORT_MODE: 'batch' });
       } catch {
         config = undefined;
       }
@@ -156,7 +156,8 @@ export async function diagnose(env: Env): Promise<CheckResult[]> {
   }
   add({ name: 'credentials', status: 'pass', detail: `AccessKey ${id}${env[CREDENTIAL_ENV.securityToken]?.trim() ? ' with an STS token' : ''}` });
 
-  const api = cliNasClient(config, env, { maxAttempts: 2 });
+  // The functions' wiring (with the mode the checks above settled on); its configuration is `config` again.
+  const { api } = cliRuntime(streamOnGeneral ? { ...env, CPFS_IMPORT_MODE: 'batch' } : env, { interactive: true });
   try {
     await remoteChecks(config, api, streamOnGeneral, add);
   } finally {

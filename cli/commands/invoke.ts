@@ -55,7 +55,7 @@ export async function runInvoke(argv: readonly string[], io: CliIo): Promise<num
   if (problems.length > 0) throw new ConfigError(problems);
   const payload = values.event === '-' ? await readAll(io.stdin) : readEventFile(values.event);
 
-  const runtime = cliRuntime(io, env, values.verbose);
+  const runtime = cliRuntime(env, { io, verbose: values.verbose });
   let report: IngestReport;
   try {
     const context = { requestId: `cli-${randomUUID()}`, function: { name: 'cpfs-ingest-cli', timeout: timeoutSeconds } };

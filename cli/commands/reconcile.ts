@@ -43,7 +43,7 @@ export async function runReconcileCommand(argv: readonly string[], io: CliIo): P
   const startMs = io.now();
   const deadlineMs = startMs + (values['max-duration'] === undefined ? DEFAULT_MAX_DURATION_MS : durationFlag('max-duration', values['max-duration']));
   const env = cliEnv(io, values);
-  const runtime = cliRuntime(io, env, values.verbose, { require: ['OSS_BUCKET'] });
+  const runtime = cliRuntime(env, { io, verbose: values.verbose, require: ['OSS_BUCKET'] });
   const bucket = runtime.config.bucket as string;
   const client = cliListingClient(runtime);
   let report: ReconcileReport;

@@ -17,7 +17,7 @@ import { CONFLICT_POLICIES, type ConflictPolicy, type DataFlowTask } from '../..
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliNasClient } from '../wiring.js';
+import { cliEnv, cliRuntime } from '../wiring.js';
 
 export const RETRY_TASK_HELP = `Usage: cpfs-ingest retry-task TASK_ID [--attempt N] [--force] [options]
 
@@ -54,8 +54,7 @@ export async function runRetryTask(argv: readonly string[], io: CliIo): Promise<
   if (!/^task-[0-9A-Za-z]+$/.test(srcTaskId)) throw new UsageError('TASK_ID must look like task-… (letters and digits)');
   const attempt = intFlag('attempt', values.attempt, 1, 1, 1000);
   const env = cliEnv(io, values);
-  const config = cliConfig(env);
-  const api = cliNasClient(config, env);
+  const { config, api } = cliRuntime(env, { io, verbose: values.verbose, interactive: true });
   try {
     const source = await findTask(config, api, srcTaskId);
     const refusal = source === undefined

@@ -17,7 +17,7 @@ import { planSubmissions } from '../../shared/planning/index.js';
 import { COMMON_HELP, intFlag, parseCommandArgs } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatBytes, formatCount, formatTable, println, printJson, type CliIo } from '../io.js';
-import { cliConfig, cliEnv, cliNasClient } from '../wiring.js';
+import { cliEnv, cliRuntime } from '../wiring.js';
 
 export const STATUS_HELP = `Usage: cpfs-ingest status [--limit N] [--task ID] [options]
        cpfs-ingest status --key KEY [options]
@@ -132,8 +132,7 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<num
   const maxSubTasks = intFlag('max-subtasks', values['max-subtasks'], 500, 0, 100_000);
   const maxFailures = intFlag('failures', values.failures, 20, 0, 10_000);
   const env = cliEnv(io, values);
-  const config = cliConfig(env);
-  const api = cliNasClient(config, env);
+  const { config, api } = cliRuntime(env, { io, verbose: values.verbose, interactive: true });
   try {
     if (values.key !== undefined) return await statusOfKey(values.key, config, api, io, values.json ?? false);
     return await recentTasks(config, api, io, { limit, maxSubTasks, maxFailures, json: values.json ?? false, ...(values.task !== undefined ? { taskId: values.task } : {}) });

@@ -50,7 +50,7 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   const nowMs = io.now();
   const since = timeFlag('since', values.since ?? '24h', nowMs);
   const env = cliEnv(io, values);
-  const runtime = cliRuntime(io, env, values.verbose);
+  const runtime = cliRuntime(env, { io, verbose: values.verbose });
   const { config } = runtime;
   const objects = config.bucket !== undefined ? s3ObjectReader(cliListingClient(runtime), config.bucket) : undefined;
   let pages = 0;

@@ -21,7 +21,7 @@
  *   ClientToken: a replay), or the wait it had reached.
  */
 import type { BackfillOptions, BackfillStatus, BackfillSummary, BackfillTotals, ReportedRecord, BackfillCheckpoint } from '../backfill.js';
-import { addTotals, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS } from '../backfill.js';
+import { addTotals, backfillSummary, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS } from '../backfill.js';
 import { isBatchTaskLimitCode, isRecordScopedRefusalCode } from '../nas/classify.js';
 import { CpfsIngestError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
@@ -105,17 +105,12 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
   const report = (record: ReportedRecord) => {
     if (reported.length < MAX_REPORTED_RECORDS) reported.push(record);
   };
-  const summary = (status: BackfillStatus, error?: BackfillSummary['error'], pendingRetryable = 0): BackfillSummary => ({
-    status,
-    run,
-    overall: { ...overall },
-    checkpoint,
-    alreadyComplete,
-    reported,
-    pendingRetryable,
-    ...(error !== undefined ? { error } : {}),
-    bulk: { shape, tasksAccepted: tasksThisRun, tasks: [...tasks.values()] },
-  });
+  const summary = (status: BackfillStatus, error?: BackfillSummary['error'], pendingRetryable = 0): BackfillSummary =>
+    backfillSummary({ run, overall, checkpoint, alreadyComplete, reported }, status, {
+      pendingRetryable,
+      error,
+      bulk: { shape, tasksAccepted: tasksThisRun, tasks: [...tasks.values()] },
+    });
 
   /** CreateDataFlowTask(Import) with a slot; waits out DependencyViolation. Returns the task id (undefined on DryRun). */
   const createImport = async (params: CreateDataFlowTaskParams, label: string): Promise<string | undefined> => {

@@ -24,6 +24,7 @@ import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { routeImportDstDirectory } from '../planning/path-base.js';
 import type { PlanningSettings } from '../planning/types.js';
 import { FILE_SYSTEM_ID_PATTERN, FILE_SYSTEM_ID_RULE, FILE_SYSTEM_KINDS, fileSystemKind, fileSystemKindOf } from '../cpfs/file-system.js';
+import { MAX_OSS_KEY_BYTES, OSS_BUCKET_PATTERN, OSS_BUCKET_RULE } from '../cpfs/limits.js';
 import { prefixOverlapsSource } from '../cpfs/source-path.js';
 import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
 
@@ -253,7 +254,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (bucket === undefined) {
     if (options.require?.includes('OSS_BUCKET')) problem('OSS_BUCKET', 'is required here: the bucket of the data flow (its SourceStorage without oss://)');
   } else if (!OSS_BUCKET_PATTERN.test(bucket)) {
-    problem('OSS_BUCKET', 'must be a bucket name (3–63 lowercase letters, digits or hyphens, alphanumeric at both ends), without oss://');
+    problem('OSS_BUCKET', `must be a bucket name (${OSS_BUCKET_RULE}), without oss://`);
   }
   const ossS3EndpointText = get('OSS_S3_ENDPOINT');
   const ossS3Endpoint = ossS3EndpointText === undefined ? undefined : parseEndpoint(ossS3EndpointText, problems, 'OSS_S3_ENDPOINT', 'https://s3.oss-cn-hangzhou-internal.aliyuncs.com');
@@ -480,10 +481,6 @@ function parseEndpoint(
   return problems.length === before ? url.origin : undefined;
 }
 
-/** OSS bucket naming: 3–63 lowercase letters, digits and hyphens, alphanumeric at both ends. */
-const OSS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-/** OSS object names are at most 1023 bytes of UTF-8; so is any useful prefix. */
-const MAX_PREFIX_BYTES = 1023;
 
 /**
  * CPFS_RECONCILE_PREFIXES: a JSON array of strings (`["a/","b/"]`, the only way to write `""` = whole
@@ -520,7 +517,7 @@ function parseReconcilePrefixes(text: string | undefined, sourceStoragePath: str
   list.forEach((prefix, i) => {
     const where = `${field}[${i}]`;
     if (prefix.startsWith('/')) problems.push({ field: where, rule: 'must not start with / (OSS keys never do)' });
-    else if (Buffer.byteLength(prefix, 'utf8') > MAX_PREFIX_BYTES) problems.push({ field: where, rule: `must be at most ${MAX_PREFIX_BYTES} bytes of UTF-8` });
+    else if (Buffer.byteLength(prefix, 'utf8') > MAX_OSS_KEY_BYTES) problems.push({ field: where, rule: `must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8` });
     else if (!prefixOverlapsSource(prefix, sourceStoragePath)) {
       problems.push({ field: where, rule: 'lies outside CPFS_SOURCE_STORAGE_PATH: its keys could never be imported' });
     }

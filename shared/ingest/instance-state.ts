@@ -1,5 +1,6 @@
 /**
- * Per-instance memory, kept across the invocations of a warm instance (module scope in the handler).
+ * Per-instance memory, kept across the invocations of a warm instance (`Runtime.state`, shared/runtime.ts:
+ * built with the runtime on the instance's first invocation, functions/oss-stream-import/handler.ts).
  * Nothing here is needed for correctness — ClientTokens are — it saves API calls and quota. Split by
  * concern; each part is changed only through its methods.
  */

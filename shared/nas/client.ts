@@ -44,7 +44,10 @@ export const RESPONSE_SCHEMAS = {
 
 type ResponseOf<Op extends NasOperationName> = z.output<(typeof RESPONSE_SCHEMAS)[Op]>;
 
-/** Told after every attempt that reached the network (no parameters, no secrets). */
+/**
+ * Told after every attempt that got a rate-limit slot — sent, or stopped before sending (no credentials,
+ * the deadline passed meanwhile: then without `status`). No parameters, no secrets.
+ */
 export interface NasRequestEvent {
   readonly operation: NasOperationName;
   /** 1 for the first attempt. */

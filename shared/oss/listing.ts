@@ -16,6 +16,7 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type _Object } from '@aws-sdk/client-s3';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import * as z from 'zod';
+import { MAX_OSS_KEY_BYTES, OSS_BUCKET_PATTERN, OSS_BUCKET_RULE } from '../cpfs/limits.js';
 import { ResponseShapeError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
 import { describeOssFailure, OssApiError } from './errors.js';
@@ -96,19 +97,14 @@ export interface ListObjectsOptions {
   readonly retry?: ListRetryOptions;
 }
 
-/** OSS object names are at most 1023 bytes of UTF-8; a prefix or start key can be no longer. */
-const MAX_KEY_BYTES = 1023;
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const optionsSchema = z.object({
-  // OSS bucket naming: 3–63 chars of lowercase letters, digits and hyphens, starting and ending alphanumeric.
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be an OSS bucket name: 3–63 lowercase letters, digits or hyphens, alphanumeric at both ends'),
-  prefix: z.string().refine((p) => utf8Bytes(p) <= MAX_KEY_BYTES, `must be at most ${MAX_KEY_BYTES} bytes of UTF-8`),
+  bucket: z.string().regex(OSS_BUCKET_PATTERN, `must be an OSS bucket name: ${OSS_BUCKET_RULE}`),
+  prefix: z.string().refine((p) => utf8Bytes(p) <= MAX_OSS_KEY_BYTES, `must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8`),
   startAfter: z
     .string()
-    .refine((k) => utf8Bytes(k) <= MAX_KEY_BYTES, `must be at most ${MAX_KEY_BYTES} bytes of UTF-8`)
+    .refine((k) => utf8Bytes(k) <= MAX_OSS_KEY_BYTES, `must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8`)
     .optional(),
   continuationToken: z.string().min(1, 'must be a non-empty string when present').optional(),
   modifiedSince: z.date('must be a valid Date').optional(),

@@ -5,6 +5,9 @@
  * the emulator, the event replayed the way FC replays it, then every object imported exactly once (or,
  * where the design documents a duplicate, exactly what it promises).
  *
+ * Deadline tests run on the world's virtual clock (`virtualClock`: a window is a number of NAS calls), so
+ * how many replays they take, and what each gets done, is the same on a slow machine as on a fast one.
+ *
  * In-flight interleaving uses the emulator's request hook (`world.afterRequests`): the fault is applied
  * inside the emulator right after the N-th request of an action ran, while the invocation continues.
  */
@@ -12,7 +15,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import type { IngestReport } from '../../shared/ingest/index.js';
 import { createRuntime, runIngestInvocation } from '../../shared/runtime.js';
 import { expectNoSecrets } from '../support/reliability-client.js';
-import { EXACTLY_ONCE, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
+import { EXACTLY_ONCE, MS_PER_NAS_CALL, WORLD_SECRETS, startIngestWorld, type FcRun, type IngestWorld } from '../support/reliability-world.js';
 import { MAX_VERIFY_ROUNDS, verifyRuntime, verifyUntilSettled } from './verify-pass.js';
 
 async function newWorld(context: TestContext, options?: Parameters<typeof startIngestWorld>[0]): Promise<IngestWorld> {
@@ -39,6 +42,26 @@ function taskSummary(w: IngestWorld): string[][] {
 /** Codes of the failed outcomes of a report, with whether they were retryable. */
 function failureCodes(report: IngestReport): string[] {
   return [...new Set(report.outcomes.flatMap((o) => (o.status === 'failed' ? [`${o.code}${o.retryable ? '' : ' (permanent)'}`] : [])))].sort();
+}
+
+/** CPFS_MAX_CONCURRENCY of the world: requests that may still be in flight when a window closes. */
+const CONCURRENCY = 8;
+
+/**
+ * Counts the NAS calls of each invocation of a `virtualClock` world: pass `before` as `beforeInvocation`;
+ * `after()` then gives the calls per invocation. Windows are set as `function.timeout` = calls + 1 (the
+ * world's CPFS_DEADLINE_MARGIN_MS is one call, MS_PER_NAS_CALL).
+ */
+function callsPerInvocation(w: IngestWorld): { before: () => void; after: () => number[] } {
+  const clock = w.clock;
+  if (clock === undefined) throw new Error('callsPerInvocation needs a virtualClock world');
+  expect(MS_PER_NAS_CALL).toBe(Number(w.env['CPFS_DEADLINE_MARGIN_MS']));
+  expect(Number(w.env['CPFS_MAX_CONCURRENCY'])).toBe(CONCURRENCY);
+  const marks: number[] = [];
+  return {
+    before: () => void marks.push(clock.calls()),
+    after: () => [...marks.slice(1), clock.calls()].map((end, i) => end - (marks[i] as number)),
+  };
 }
 
 describe.concurrent('fault matrix: data flow and task lifecycle, replayed like FC', () => {
@@ -144,17 +167,20 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     expect(verdict.duplicated).toEqual(expectedDuplicates);
   });
 
-  // Regression guard: at commit c4eb21c, resolveStreamTask re-created a vanished task with generation
-  // 'initial' — the ClientToken that had created the vanished task — got the vanished TaskId back and polled
-  // for it until the deadline, on every replay: the rest of the group was never imported. The working tree
-  // (ingest owner) now treats a created-but-unlisted task as the one to replace.
+  // Guards the re-creation of a vanished task: with the ClientToken that created the vanished one, the
+  // service would answer the vanished TaskId again, and every replay would poll it until its deadline — the
+  // rest of the group never imported. shared/ingest/stream/resolve-task.ts therefore treats a
+  // created-but-unlisted task as one to replace, with a token of a new generation.
   it('StreamImport task disappears mid-batch (removeTask): a new task takes over, no object lost', async (context) => {
-    const w = await newWorld(context, { objects: 60 });
+    const w = await newWorld(context, { objects: 60, virtualClock: true });
     w.afterRequests('CreateDataFlowSubTask', 20, (entry) => {
       w.emulator.settle();
       w.removeTask(entry.params['DataFlowTaskId'] as string);
     });
-    const run = await w.runLikeFc({ functionTimeoutSeconds: 3, maxInvocations: 6 }); // 6: the re-resolution waits 1 s of a 2 s window; a loaded machine needs more replays
+    // A window of 20 calls (virtual clock): the first invocation cannot finish 60 objects, so FC's replays
+    // do, after the task was replaced — in the same number of invocations on any machine (5 when written).
+    const run = await w.runLikeFc({ functionTimeoutSeconds: 21, maxInvocations: 8 });
+    expect(run.reports.length).toBeGreaterThan(1);
     const verdict = w.verdict(lastReport(run));
     expect({ succeeded: run.succeeded, missing: verdict.missing, duplicatedWithinTask: verdict.duplicatedWithinTask }).toEqual({
       succeeded: true,
@@ -163,43 +189,82 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     });
   });
 
-  it('the deadline arrives mid-batch (window 1 s): the rest fails retryably, and replays on the same (warm) instance continue where it stopped', async (context) => {
-    const w = await newWorld(context, { objects: 200 });
-    // function.timeout 2 s − margin 1 s: one invocation cannot submit 200 sub-tasks at ≤ 100/s.
-    const run = await w.runLikeFc({ functionTimeoutSeconds: 2, maxInvocations: 20, instances: 'warm' }); // headroom for a loaded machine (windows are wall-clock)
+  it('the deadline arrives mid-batch (a window of 60 calls): the rest fails retryably, and replays on the same (warm) instance continue where it stopped', async (context) => {
+    const w = await newWorld(context, { objects: 200, virtualClock: true });
+    const window = 60;
+    const calls = callsPerInvocation(w);
+    const run = await w.runLikeFc({ functionTimeoutSeconds: window + 1, maxInvocations: 10, instances: 'warm', beforeInvocation: calls.before });
     const first = run.reports[0] as IngestReport;
     expect(first.retryableFailures).toBeGreaterThan(0);
-    // Not started: DeadlineExceeded; in flight when the window closed (the per-attempt timeout is cut to
-    // what is left of it): Timeout. Both retryable.
+    // Not started when the window closed: DeadlineExceeded. In flight at that moment: Timeout (the
+    // per-attempt timeout is cut to what is left of the window; on the virtual clock that is at least half a
+    // second of real time, so only a badly stalled machine meets one). Both retryable.
     expect(failureCodes(first)).toContain('DeadlineExceeded');
     expect(failureCodes(first).every((code) => code === 'DeadlineExceeded' || code === 'Timeout')).toBe(true);
-    expect(run.reports.length).toBeGreaterThanOrEqual(2);
     expectExactlyOnce(w, run);
     // A warm replay skips what its instance already submitted: every sub-task was created by one call.
-    const calls = w.emulator.log.forAction('CreateDataFlowSubTask');
-    expect(calls.filter((e) => e.executed && !e.replayed)).toHaveLength(w.objects.length);
+    const subTaskCalls = w.emulator.log.forAction('CreateDataFlowSubTask');
+    expect(subTaskCalls.filter((e) => e.executed && !e.replayed)).toHaveLength(w.objects.length);
+    // Each window is `window` calls, give or take what was in flight as it closed (and the odd rate-limit
+    // wait), on any machine; so 200 objects take four or five invocations, never the twenty a slow machine
+    // needed on the wall clock.
+    const perInvocation = calls.after();
+    for (const n of perInvocation) expect(n).toBeLessThanOrEqual(window + CONCURRENCY);
+    for (const n of perInvocation.slice(0, -1)) expect(n).toBeGreaterThanOrEqual(window - CONCURRENCY);
+    expect(run.reports.length).toBeGreaterThanOrEqual(Math.ceil(w.objects.length / (window + CONCURRENCY)));
+    expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window - 2 * CONCURRENCY)));
   });
 
   // Issue 13, case 2: a cold instance cannot know what an earlier invocation confirmed (nothing on the
   // wire names an object version), so when the batch is larger than one window a cold replay can never
   // honestly report success: the event ends at FC's failure destination (or a warm replay). What must
   // hold: no replay claims success it did not confirm, and replays make progress — every object gets
-  // its one sub-task. Deterministic: the run stops as soon as every object has one (not on a timing).
-  // A cold replay reaches the last holes through its randomly started re-send pass (ingest/stream/resume.ts),
-  // so how many replays the last one takes depends on how much each 2 s window gets done — on machine speed.
-  // The run stops as soon as every object has its sub-task; the replay budget only bounds a loaded machine.
-  it('the deadline arrives mid-batch and FC replays land on new (cold) instances: no unconfirmed success, every object imported once', { timeout: 330_000 }, async (context) => {
-    // 300 objects in 2 s windows (3 s timeout − 1 s margin): at least two invocations on a fast machine, and
-    // enough room per window that a slow one still fills its holes within the budget.
-    const w = await newWorld(context, { objects: 300 });
-    const everyObjectHasOne = () => w.verdict().missing.length === 0;
-    const run = await w.runLikeFc({ functionTimeoutSeconds: 3, maxInvocations: 80, instances: 'cold', stopWhen: everyObjectHasOne });
+  // its one sub-task. On the world's virtual clock a window is a fixed number of NAS calls, so the
+  // replays it takes and the progress each makes are the same on a slow machine as on a fast one.
+  it('the deadline arrives mid-batch and FC replays land on new (cold) instances: no unconfirmed success, every object imported once', async (context) => {
+    const w = await newWorld(context, { objects: 300, virtualClock: true });
+    const window = 100;
+    const calls = callsPerInvocation(w);
+    /** Objects with a sub-task after each failed invocation. */
+    const reached: number[] = [];
+    const everyObjectHasOne = (): boolean => {
+      reached.push(w.objects.length - w.verdict().missing.length);
+      return reached.at(-1) === w.objects.length;
+    };
+    const run = await w.runLikeFc({ functionTimeoutSeconds: window + 1, maxInvocations: 12, instances: 'cold', beforeInvocation: calls.before, stopWhen: everyObjectHasOne });
     for (const report of run.reports) {
       for (const outcome of report.outcomes) expect(outcome).not.toHaveProperty('earlier');
     }
+    // No cold replay can confirm 300 objects in 100 calls: it never reports success.
+    expect(run.succeeded).toBe(false);
+    for (const report of run.reports) expect(report.retryableFailures).toBeGreaterThan(0);
     const verdict = w.verdict(run.reports.at(-1));
-    expect(verdict).toMatchObject({ missing: [], duplicated: {}, duplicatedWithinTask: [], wrongBytes: [], unexpectedSubTasks: [] });
-    if (!run.succeeded) expect((run.reports.at(-1) as IngestReport).retryableFailures).toBeGreaterThan(0);
+    expect(verdict).toMatchObject({ ...EXACTLY_ONCE, complete: w.objects.length });
+    // Progress, counted in calls: every replay reaches at least a third of a window's worth of new objects
+    // (the rest of its window goes to finding the frontier and re-sending what it cannot know), so the run
+    // ends within ⌈300 / 33⌉ invocations however fast the machine.
+    expect(reached.at(-1)).toBe(w.objects.length);
+    reached.forEach((count, i) => expect(count - (reached[i - 1] ?? 0), `new objects in invocation ${i + 1}`).toBeGreaterThanOrEqual(Math.min(window / 3, w.objects.length - (reached[i - 1] ?? 0))));
+    for (const n of calls.after()) {
+      expect(n).toBeGreaterThanOrEqual(window - CONCURRENCY);
+      expect(n).toBeLessThanOrEqual(window + CONCURRENCY);
+    }
+    if (process.env.RELIABILITY_TRACE) console.log(`objects reached after each invocation: ${reached.join(', ')}`);
+    expect(run.reports.length).toBeGreaterThanOrEqual(Math.ceil(w.objects.length / window));
+    expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window / 3)));
+  });
+
+  // KNOWN LIVELOCK (found by the virtual clock, not fixed here: shared/ingest/stream/submit.ts runs the
+  // re-send pass group by group). With a window (60 calls) shorter than the first group's re-send pass
+  // (150 items), every cold replay spends its window re-sending the first route's objects; the second
+  // route's objects that the resume probe counted as reached (its budget ran out: unknown counts as
+  // reached) sit in its re-send pass and are never sent — 30 objects stay without a sub-task after 30
+  // replays. `.fails` until the re-send passes share the window; then drop it.
+  it.fails('KNOWN LIVELOCK: cold replays with a window shorter than one route\'s re-send pass still reach every object', async (context) => {
+    const w = await newWorld(context, { objects: 300, virtualClock: true });
+    const everyObjectHasOne = (): boolean => w.verdict().missing.length === 0;
+    await w.runLikeFc({ functionTimeoutSeconds: 61, maxInvocations: 30, instances: 'cold', stopWhen: everyObjectHasOne });
+    expect(w.verdict().missing).toEqual([]);
   });
 
   // One clock: the runtime's injected `now` is the clock of the NAS client, of ingest and of the deadline

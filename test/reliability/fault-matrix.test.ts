@@ -121,7 +121,7 @@ describe.concurrent('fault matrix: transport faults, replayed like FC, end exact
     const w = await newWorld(context, { seed: 15 });
     w.emulator.faults.set('CreateDataFlowSubTask', { latencyMs: 400 });
     w.afterRequests('CreateDataFlowSubTask', 60, () => w.emulator.faults.clear());
-    const run = await w.runLikeFc({ instances: 'alternate', clientOptions: { timeoutMs: 150 } });
+    const run = await w.runLikeFc({ instances: 'alternate', attemptTimeoutMs: 150 });
 
     const calls = entriesOf(w, 'CreateDataFlowSubTask');
     // The first 60 ran on the service but their answers came too late: every one was asked again and replayed.

@@ -10,17 +10,22 @@
  * handler uses — with the NAS client pointed at the emulator. Afterwards {@link IngestWorld.verdict}
  * settles the emulator and tells, object by object, how it ended.
  *
+ * Time: by default the wall clock (the emulator at time scale 1), so a window is whatever the machine
+ * gets done in it. With `virtualClock` the world runs on a clock that moves only by NAS calls and sleeps
+ * ({@link MS_PER_NAS_CALL} per request the emulator handled): a window of `function.timeout` − margin is a
+ * fixed number of calls on any machine, and a run takes as many replays on a slow machine as on a fast one.
+ *
  * Debugging: `RELIABILITY_TRACE=1 npx vitest run test/reliability` prints one line per invocation
- * (warm/cold, outcome counts).
+ * (warm/cold, outcome counts, NAS calls).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
+import { createRandom } from '../../emulator/random.js';
+import { createManualClock, startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
 import type { LifecycleTimings } from '../../emulator/lifecycle.js';
 import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
-import { createNasClient, type NasClientOptions } from '../../shared/nas/client.js';
-import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
+import { createRuntime, runIngestInvocation, type Runtime, type RuntimeOptions } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload, type OssEventElement } from './event-factories.js';
 
 export const WORLD_IDS = {
@@ -78,6 +83,35 @@ export interface WorldOptions {
   readonly seed?: number;
   /** Extra or replacing environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Run on a virtual clock instead of the wall clock: the emulator's clock is manual, every request it
+   * handles moves it {@link MS_PER_NAS_CALL} forward, and every runtime of the world tells the time,
+   * waits (backoff, rate limiting, polls) and draws its randomness (seeded) on it.
+   */
+  readonly virtualClock?: boolean;
+}
+
+/**
+ * Virtual time one NAS request takes in a `virtualClock` world: a window of `function.timeout` −
+ * CPFS_DEADLINE_MARGIN_MS (both multiples of it; invocations start on a multiple) is that many calls.
+ */
+export const MS_PER_NAS_CALL = 1000;
+
+/**
+ * The least of its window a request is sent with on the virtual clock. The client cuts its per-attempt
+ * timeout — a real-time timer — to what is left of the window, so a request sent 5 virtual ms before the
+ * deadline would time out or not depending on the machine; half a second of real time keeps a loaded
+ * machine from timing out a local request at the window's edge.
+ */
+const MIN_LEFT_AT_SEND = MS_PER_NAS_CALL / 2;
+
+/** The virtual clock of a `virtualClock` world. */
+export interface VirtualClock {
+  readonly now: () => number;
+  /** Moves the clock `ms` forward (see MIN_LEFT_AT_SEND), then yields. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Requests the emulator handled so far (each moved the clock once). */
+  readonly calls: () => number;
 }
 
 /** How FC replays the event. */
@@ -92,12 +126,8 @@ export interface FcReplayOptions {
   readonly beforeInvocation?: (n: number) => void | Promise<void>;
   /** Between invocations FC waits; the emulator's time passes too (default: settle it). */
   readonly settleBetween?: boolean;
-  /**
-   * NAS client options the runtime cannot set (e.g. a short per-attempt `timeoutMs`): when given, each
-   * instance gets a client built like createRuntime's (same endpoint, FC-context credentials, sub-task
-   * rate limit) plus these options. See {@link withNasClientOptions}.
-   */
-  readonly clientOptions?: Partial<NasClientOptions>;
+  /** Per-attempt timeout of every instance's NAS calls (RuntimeOptions.attemptTimeoutMs; default 10 s). */
+  readonly attemptTimeoutMs?: number;
   /** A warm instance to start on (from an earlier run's `runtime`); default a new one. */
   readonly runtime?: Runtime;
   /** The event to deliver (default the world's `event`; e.g. the one {@link IngestWorld.rewrite} returned). */
@@ -146,12 +176,14 @@ export interface IngestWorld {
   readonly logLines: string[];
   /** Hooks called with every request the emulator logs (after it ran); add/remove freely. */
   readonly requestHooks: Set<(entry: RequestLogEntry) => void>;
+  /** The virtual clock, in a `virtualClock` world. */
+  readonly clock?: VirtualClock;
   /** Sub-tasks removed with their task by `removeTask`, kept for the verdict. */
   readonly vanishedSubTasks: Array<{ taskId: string; srcFilePath: string; dstFilePath: string; status: string }>;
   /** An FC invocation context (credentials, function.timeout, requestId). */
   context(n: number, functionTimeoutSeconds?: number): Record<string, unknown>;
-  /** A new instance: createRuntime with this world's env and the given first context. */
-  newRuntime(context?: Record<string, unknown>): Runtime;
+  /** A new instance: createRuntime with this world's env (and clock) and the given first context. */
+  newRuntime(context?: Record<string, unknown>, options?: Pick<RuntimeOptions, 'attemptTimeoutMs'>): Runtime;
   /** Runs the event like FC: invoke, and on a retryable failure invoke again with the same event. */
   runLikeFc(options?: FcReplayOptions): Promise<FcRun>;
   /** Runs `action` once, right after the `count`-th logged request of `operation` (inside the emulator). */
@@ -198,10 +230,12 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
   const bucketDir = path.join(root, 'bucket');
   const fsDir = path.join(root, 'fs');
   const requestHooks = new Set<(entry: RequestLogEntry) => void>();
+  let calls = 0;
   const emulator = await startEmulator({
     seed: options.seed ?? 7,
-    // Real time (scale 1): the runtime signs with Date.now and checks its deadline on Date.now.
-    timeScale: 1,
+    // Real time (scale 1): the runtime signs with Date.now and checks its deadline on Date.now. Virtual:
+    // a manual clock that starts on a whole second and moves by calls and sleeps (see `clock` below).
+    ...(options.virtualClock ? { clock: createManualClock() } : { timeScale: 1 }),
     autoTickMs: false,
     keys: [WORLD_CREDENTIALS],
     bucketDir,
@@ -220,9 +254,42 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     },
     timings: FAST_TIMINGS,
     onRequest: (entry) => {
+      // Before the answer leaves: the client sees the call's time spent when its answer arrives.
+      if (options.virtualClock) {
+        calls += 1;
+        emulator.clock.advance(MS_PER_NAS_CALL);
+      }
       for (const hook of [...requestHooks]) hook(entry);
     },
   });
+  /** Moves the virtual clock to the next multiple of MS_PER_NAS_CALL at or after now + `ms`. */
+  const advanceAligned = (ms: number): void => {
+    const now = emulator.clock.now();
+    emulator.clock.advance(Math.ceil((now + Math.max(0, ms)) / MS_PER_NAS_CALL) * MS_PER_NAS_CALL - now);
+  };
+  /**
+   * A sleep: `ms` forward, then on to the next multiple of MS_PER_NAS_CALL if that is nearer than
+   * MIN_LEFT_AT_SEND. Calls move the clock by whole MS_PER_NAS_CALL, so the clock never stands closer than
+   * that to a multiple (a deadline) — a sleep costs what it asks, not a whole call, and no request is sent
+   * with less than MIN_LEFT_AT_SEND of its window left.
+   */
+  const advanceClear = (ms: number): void => {
+    emulator.clock.advance(Math.max(0, ms));
+    const now = emulator.clock.now();
+    const toNext = Math.ceil(now / MS_PER_NAS_CALL) * MS_PER_NAS_CALL - now;
+    if (toNext > 0 && toNext < MIN_LEFT_AT_SEND) emulator.clock.advance(toNext);
+  };
+  const clock: VirtualClock | undefined = options.virtualClock
+    ? {
+        now: () => emulator.clock.now(),
+        sleep: async (ms) => {
+          advanceClear(ms);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        },
+        calls: () => calls,
+      }
+    : undefined;
+  const seeded = createRandom((options.seed ?? 7) + 1);
 
   const objects: WorldObject[] = [];
   const elements: OssEventElement[] = [];
@@ -281,8 +348,14 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     accountId: '1234567890123456',
   });
 
-  const newRuntime = (ctx: Record<string, unknown> = context(1)): Runtime => {
-    const runtime = createRuntime({ env, fcContext: ctx, write: (line) => logLines.push(line) });
+  const newRuntime = (ctx: Record<string, unknown> = context(1), extra: Pick<RuntimeOptions, 'attemptTimeoutMs'> = {}): Runtime => {
+    const runtime = createRuntime({
+      ...extra,
+      env,
+      fcContext: ctx,
+      write: (line) => logLines.push(line),
+      ...(clock ? { now: clock.now, sleep: clock.sleep, random: seeded.next } : {}),
+    });
     runtimes.push(runtime);
     return runtime;
   };
@@ -297,6 +370,7 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     env,
     logLines,
     requestHooks,
+    ...(clock ? { clock } : {}),
     vanishedSubTasks,
     context,
     newRuntime,
@@ -310,17 +384,13 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
       for (let n = 1; n <= max; n++) {
         const ctx = context(n, timeout);
         const fresh = runtime === undefined || instances === 'cold' || (instances === 'alternate' && n % 2 === 0);
-        if (fresh) {
-          runtime = newRuntime(ctx);
-          if (replay.clientOptions) {
-            runtime = withNasClientOptions(runtime, replay.clientOptions);
-            runtimes.push(runtime);
-          }
-        }
+        if (fresh) runtime = newRuntime(ctx, replay.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: replay.attemptTimeoutMs } : {});
         await replay.beforeInvocation?.(n);
+        // An invocation starts on a whole call: its window is then a whole number of calls.
+        if (clock) advanceAligned(0);
         const report = await runIngestInvocation(runtime as Runtime, replay.event ?? event, ctx);
         reports.push(report);
-        if (process.env.RELIABILITY_TRACE) console.log(`invocation ${n} (${fresh ? "cold" : "warm"}): ${JSON.stringify(report.counts)} retryable=${report.retryableFailures} t=${Date.now()}`);
+        if (process.env.RELIABILITY_TRACE) console.log(`invocation ${n} (${fresh ? "cold" : "warm"}): ${JSON.stringify(report.counts)} retryable=${report.retryableFailures} t=${Date.now()}${clock ? ` calls=${clock.calls()}` : ''}`);
         // The handler returns when nothing failed retryably, else throws and FC invokes again.
         if (report.retryableFailures === 0 && report.systemFailures === 0) return { reports, succeeded: true, runtime: runtime as Runtime };
         if (replay.settleBetween ?? true) emulator.settle();
@@ -433,30 +503,6 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     },
   };
   return world;
-}
-
-/**
- * The same runtime with a NAS client that has extra options. createRuntime fixes the client's per-attempt
- * timeout at the client default (10 s); to put emulator latency past the timeout without waiting 10 s, a
- * test swaps in a client built the way createRuntime builds it — same endpoint, credentials from
- * the runtime's chain, same CreateDataFlowSubTask rate limit — plus `options`.
- */
-export function withNasClientOptions(runtime: Runtime, options: Partial<NasClientOptions>): Runtime {
-  const api = createNasClient({
-    endpoint: runtime.config.nasEndpoint,
-    credentials: runtime.credentials,
-    rateLimits: { CreateDataFlowSubTask: { limit: runtime.config.subTaskRatePerSecond, intervalMs: 1000 } },
-    ...options,
-  });
-  return {
-    config: runtime.config,
-    logger: runtime.logger,
-    state: runtime.state,
-    now: runtime.now,
-    api,
-    credentials: runtime.credentials,
-    useContext: (next: unknown) => runtime.useContext(next),
-  };
 }
 
 /** The verdict of a run in which every object must be imported exactly once. */

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { listingRegion } from '../../../shared/backfill.js';
 import { loadConfig } from '../../../shared/config/load-config.js';
+import { MAX_OSS_KEY_BYTES } from '../../../shared/cpfs/limits.js';
+import { listObjects } from '../../../shared/oss/listing.js';
 import { ConfigError } from '../../../shared/errors.js';
 import { planSubmissions } from '../../../shared/planning/index.js';
 
@@ -56,6 +58,19 @@ describe('OSS and reconcile variables', () => {
     ]);
     expect(problems({ ...base, CPFS_RECONCILE_PREFIXES: '[1]' })[0]?.field).toBe('CPFS_RECONCILE_PREFIXES');
     expect(problems({ ...base, CPFS_RECONCILE_PREFIXES: ' , ' })[0]?.rule).toContain('at least one prefix');
+  });
+
+  it('counts a reconcile prefix in UTF-8 bytes against the OSS key limit (MAX_OSS_KEY_BYTES), like the listing', async () => {
+    // 511 × "é" (2 bytes) + "/" = 1,023 bytes in 512 characters: the longest prefix; one more byte is refused.
+    const longest = `${'é'.repeat(511)}/`;
+    expect(Buffer.byteLength(longest, 'utf8')).toBe(MAX_OSS_KEY_BYTES);
+    expect(loadConfig({ ...base, CPFS_RECONCILE_PREFIXES: JSON.stringify([longest]) }).reconcilePrefixes).toEqual([longest]);
+    expect(problems({ ...base, CPFS_RECONCILE_PREFIXES: JSON.stringify([`x${longest}`]) })).toEqual([
+      { field: 'CPFS_RECONCILE_PREFIXES[0]', rule: `must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8` },
+    ]);
+    // The listing takes the same prefix, and refuses the same one more byte before any request.
+    const refused = listObjects({ client: {} as never, bucket: 'my-bucket', prefix: `x${longest}` }).next();
+    await expect(refused).rejects.toThrow(`must be at most ${MAX_OSS_KEY_BYTES} bytes of UTF-8`);
   });
 
   it('requires OSS_BUCKET only for callers that ask, together with the other problems', () => {

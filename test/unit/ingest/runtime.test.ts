@@ -67,6 +67,32 @@ describe('createRuntime', () => {
     runtime.api.close();
   });
 
+  it('takes credentials from the FC context, then the environment; a process without contexts (the CLI) from the environment alone', async () => {
+    const fc = createRuntime({ env, write: () => undefined });
+    const cli = createRuntime({ env, credentialsFrom: 'env', write: () => undefined });
+    const fields = async (runtime: typeof fc): Promise<string[]> => {
+      try {
+        await runtime.credentials();
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.field);
+      }
+      return [];
+    };
+    // Neither has credentials: the function's error names both sources, the CLI's only the variables to set.
+    expect(await fields(fc)).toEqual(['context.credentials.accessKeyId', 'context.credentials.accessKeySecret', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET']);
+    expect(await fields(cli)).toEqual(['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET']);
+    // An FC context wins over the environment for the function, and is ignored by the CLI.
+    const withKeys = { ...env, ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenv', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret' };
+    const context = { credentials: { accessKeyId: 'STS.ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok' } };
+    const fcWithKeys = createRuntime({ env: withKeys, write: () => undefined });
+    const cliWithKeys = createRuntime({ env: withKeys, credentialsFrom: 'env', write: () => undefined });
+    fcWithKeys.useContext(context);
+    cliWithKeys.useContext(context);
+    expect((await fcWithKeys.credentials()).accessKeyId).toBe('STS.ctx');
+    expect((await cliWithKeys.credentials()).accessKeyId).toBe('LTAIenv');
+    for (const runtime of [fc, cli, fcWithKeys, cliWithKeys]) runtime.api.close();
+  });
+
   it('throws ConfigError naming every problem', () => {
     expect(() => createRuntime({ env: { CPFS_DATA_FLOW_ID: 'nope' }, write: () => undefined })).toThrow(ConfigError);
     try {
