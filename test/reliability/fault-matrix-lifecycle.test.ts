@@ -126,11 +126,17 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     const run = await w.runLikeFc({ instances: 'alternate' });
     expectExactlyOnce(w, run);
     expect(w.emulator.state.tasks.get(cancelled)?.status).toBe('Canceled');
-    expect(taskSummary(w)).toEqual([
-      ['StreamImport', 'OVERWRITE_EXISTING', 'Canceled'],
-      ['StreamImport', 'OVERWRITE_EXISTING', 'Executing'],
-      ['StreamImport', 'SKIP_THE_FILE', 'Executing'],
-    ]);
+    // The two groups take turns (stream/submit.ts interleave), so the 30th sub-task may be either policy's:
+    // that policy has its cancelled task and a replacement, the other its one task.
+    const policy = w.emulator.state.tasks.get(cancelled)?.conflictPolicy ?? '';
+    const other = policy === 'OVERWRITE_EXISTING' ? 'SKIP_THE_FILE' : 'OVERWRITE_EXISTING';
+    expect(taskSummary(w)).toEqual(
+      [
+        ['StreamImport', policy, 'Canceled'],
+        ['StreamImport', policy, 'Executing'],
+        ['StreamImport', other, 'Executing'],
+      ].sort(),
+    );
     expect(w.logLines.some((l) => l.includes('"stream.task.lost"') && l.includes(cancelled))).toBe(true);
   });
 
@@ -151,7 +157,8 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     const throughDeadTask = new Set(
       [...w.emulator.state.subTasks.values()].filter((s) => s.taskId === cancelled && s.status === 'COMPLETE').map((s) => s.srcFilePath),
     );
-    expect(throughDeadTask.size).toBeGreaterThanOrEqual(30);
+    // 30 sub-tasks ran before the cancel, the two groups taking turns: at least half were the dead task's.
+    expect(throughDeadTask.size).toBeGreaterThanOrEqual(15);
 
     const replay = await w.runLikeFc({ instances: 'cold' });
     const verdict = w.verdict(lastReport(replay));
@@ -254,17 +261,27 @@ describe.concurrent('fault matrix: data flow and task lifecycle, replayed like F
     expect(run.reports.length).toBeLessThanOrEqual(Math.ceil(w.objects.length / (window / 3)));
   });
 
-  // KNOWN LIVELOCK (found by the virtual clock, not fixed here: shared/ingest/stream/submit.ts runs the
-  // re-send pass group by group). With a window (60 calls) shorter than the first group's re-send pass
-  // (150 items), every cold replay spends its window re-sending the first route's objects; the second
-  // route's objects that the resume probe counted as reached (its budget ran out: unknown counts as
-  // reached) sit in its re-send pass and are never sent — 30 objects stay without a sub-task after 30
-  // replays. `.fails` until the re-send passes share the window; then drop it.
-  it.fails('KNOWN LIVELOCK: cold replays with a window shorter than one route\'s re-send pass still reach every object', async (context) => {
+  // Found by the virtual clock: with a window (60 calls) shorter than one route's re-send pass (150 items)
+  // and a resume probe whose budget runs out (unknown counts as reached, so a route's unsent objects sit in
+  // its re-send pass), cold replays that ran the re-send passes group by group spent every window on the
+  // first route: 30 objects were never sent after 30 replays. The groups now take turns within a pass
+  // (shared/ingest/stream/submit.ts interleave) and every replay's rotation differs, so every object gets
+  // sent. Slowly — re-sends of what an earlier window sent take most of each window — but without a stall:
+  // the bound is in invocations of a fixed number of calls, the same on any machine.
+  it('cold replays with a window shorter than one route\'s re-send pass still reach every object (no livelock)', async (context) => {
     const w = await newWorld(context, { objects: 300, virtualClock: true });
-    const everyObjectHasOne = (): boolean => w.verdict().missing.length === 0;
-    await w.runLikeFc({ functionTimeoutSeconds: 61, maxInvocations: 30, instances: 'cold', stopWhen: everyObjectHasOne });
+    const missing: number[] = [];
+    const everyObjectHasOne = (): boolean => {
+      missing.push(w.verdict().missing.length);
+      return missing.at(-1) === 0;
+    };
+    const run = await w.runLikeFc({ functionTimeoutSeconds: 61, maxInvocations: 80, instances: 'cold', stopWhen: everyObjectHasOne });
+    if (process.env.RELIABILITY_TRACE) console.log(`objects without a sub-task after each invocation: ${missing.join(', ')}`);
     expect(w.verdict().missing).toEqual([]);
+    expect(run.reports.length).toBeLessThanOrEqual(80);
+    // Never a stall of more than a few replays: each run of 10 invocations sends something new.
+    for (let i = 10; i < missing.length; i += 1) expect(missing[i], `invocation ${i + 1}`).toBeLessThan((missing[i - 10] as number) || 1);
+    expect(w.verdict(lastReport(run))).toMatchObject({ duplicatedWithinTask: [], wrongBytes: [], unexpectedSubTasks: [] });
   });
 
   // One clock: the runtime's injected `now` is the clock of the NAS client, of ingest and of the deadline
