@@ -25,6 +25,7 @@
  *
  * Pure: no environment, clock or logging.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { classifyEventName, stripOssPrefix, type IgnoreReason } from './event-names.js';
@@ -253,9 +254,14 @@ class PayloadParser {
     if (ranges === undefined) return false;
     if (ranges.length === 0) this.empty.push({ path: ctx.path });
     const depth = ctx.depth + 2;
+    // One check of the whole Buffer instead of one per element (issue 11, outer decoding): every element
+    // starts after and ends before an ASCII byte, so a valid whole is valid in every slice, and an ASCII
+    // whole (base64 bodies: the usual batch) decodes as Latin-1 to the same text, faster. Otherwise each
+    // element is checked on its own, as before, so one bad element stays one malformed entry.
+    const layout: ElementText = isAscii(buffer) ? 'ascii' : isUtf8(buffer) ? 'utf8' : 'check-each';
     for (let i = 0; i < ranges.length; i += 2) {
       const path = `${ctx.path}[${i / 2}]`;
-      const text = bytesToText(buffer.subarray(ranges[i], ranges[i + 1]));
+      const text = elementText(buffer, ranges[i]!, ranges[i + 1]!, layout);
       if (text === undefined) {
         this.fail(path, 'is not UTF-8 text');
         continue;
@@ -450,6 +456,17 @@ class PayloadParser {
   }
 }
 
+/** How the elements of a top-level array are turned into text (see `visitArrayBytes`). */
+type ElementText = 'ascii' | 'utf8' | 'check-each';
+
+function elementText(buffer: Buffer, start: number, end: number, layout: ElementText): string | undefined {
+  if (layout === 'ascii') return buffer.toString('latin1', start, end);
+  if (layout === 'check-each') return bytesToText(buffer.subarray(start, end));
+  const text = buffer.toString('utf8', start, end);
+  // bytesToText drops a leading BOM of each element; so does this.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
@@ -478,6 +495,8 @@ function stringOrUndefined(value: unknown): string | undefined {
 /** OSS HTTP headers quote ETags; events do not. Compare them unquoted. */
 function normaliseETag(eTag: string | undefined): string | undefined {
   if (eTag === undefined) return undefined;
+  // Without a leading quote the pattern cannot match (the usual case: no regular expression run).
+  if (eTag.charCodeAt(0) !== 0x22) return eTag === '' ? undefined : eTag;
   const unquoted = eTag.replace(/^"(.*)"$/, '$1');
   return unquoted === '' ? undefined : unquoted;
 }
