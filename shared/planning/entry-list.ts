@@ -151,9 +151,10 @@ export interface ImportBatchPlan {
  * that passed the path rules, so it is valid by construction.
  */
 export function planImportBatches(items: readonly PlannedObject[], options: PackOptions = {}): ImportBatchPlan {
-  type Group = { key: string; policy: ConflictPolicy; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[] };
-  const groups = new Map<string, Group>();
-  const seenEntries = new Map<string, Set<string>>();
+  type Group = { policy: ConflictPolicy; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[]; seen: Set<string> };
+  // Groups in first-seen order, found by DstDirectory and then their fields (no JSON key per item: issue 11).
+  const groups: Group[] = [];
+  const byDirectory = new Map<string, Group[]>();
   const rejected: Array<{ item: PlannedObject; kind: RejectionKind; reason: string }> = [];
 
   for (const item of items) {
@@ -171,14 +172,15 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
       rejected.push({ item, kind: 'invalid-path', reason: describePathProblem(element) });
       continue;
     }
-    const key = JSON.stringify([item.fileSystemId, item.dataFlowId, item.conflictPolicy, layout.dstDirectory]);
-    let group = groups.get(key);
+    let candidates = byDirectory.get(layout.dstDirectory);
+    if (candidates === undefined) byDirectory.set(layout.dstDirectory, (candidates = []));
+    let group = candidates.find((g) => g.fileSystemId === item.fileSystemId && g.dataFlowId === item.dataFlowId && g.policy === item.conflictPolicy);
     if (group === undefined) {
-      group = { key, policy: item.conflictPolicy, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [] };
-      groups.set(key, group);
-      seenEntries.set(key, new Set());
+      group = { policy: item.conflictPolicy, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [], seen: new Set() };
+      candidates.push(group);
+      groups.push(group);
     }
-    const seen = seenEntries.get(key) as Set<string>;
+    const seen = group.seen;
     if (seen.has(layout.entry)) {
       rejected.push({ item, kind: 'duplicate', reason: `EntryList entry "${layout.entry}" is already in this batch` });
       continue;
@@ -190,7 +192,7 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
 
   const maxBytes = options.maxBytes ?? MAX_ENTRY_LIST_BYTES;
   const batches: ImportBatch[] = [];
-  for (const group of groups.values()) {
+  for (const group of groups) {
     const serialized = group.entries.map((entry) => JSON.stringify(entry));
     const packed = packSerialized(serialized, maxBytes);
     for (const index of packed.tooLarge) {

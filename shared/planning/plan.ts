@@ -161,9 +161,11 @@ function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true;
 
   const srcFilePath = subTaskSrcFilePath(match.pathInSource);
   const dstFilePath = subTaskDstFilePath(match.route, match.pathInRoute);
-  for (const check of [checkCpfsPath(srcFilePath, 'SrcFilePath'), checkCpfsPath(dstFilePath, 'DstFilePath')]) {
-    if (!check.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(check) };
-  }
+  // SrcFilePath first: the first broken rule is the one reported.
+  const srcCheck = checkCpfsPath(srcFilePath, 'SrcFilePath');
+  if (!srcCheck.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(srcCheck) };
+  const dstCheck = checkCpfsPath(dstFilePath, 'DstFilePath');
+  if (!dstCheck.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(dstCheck) };
 
   const { fileSystemId, dataFlowId } = settings;
   const conflictPolicy = match.route.conflictPolicy;
