@@ -219,7 +219,12 @@ class PayloadParser {
   readonly duplicates: DuplicateEvent[] = [];
   readonly malformed: MalformedEntry[] = [];
   readonly empty: EmptyBatch[] = [];
-  private readonly seen = new Set<string>();
+  /**
+   * The records so far by key (one, or a list when versions of one key differ): the de-duplication index.
+   * Keyed by the key string the record already holds rather than by a built identity string per record
+   * (issue 11: fewer long-lived strings while a batch is parsed, and no hashing of a new string each).
+   */
+  private readonly seen = new Map<string, ObjectCreated | ObjectCreated[]>();
 
   constructor(private readonly keyEncoding: KeyEncoding) {}
 
@@ -406,15 +411,11 @@ class PayloadParser {
     const eventTime = stringOrUndefined(element['eventTime']) ?? defaults?.eventTime;
     const region = stringOrUndefined(element['region']) ?? defaults?.region;
 
-    // Length-prefixed, so injective: no two (bucket, key, eTag | size) give one string.
-    const identity = eTag !== undefined
-      ? `e${bucket.length}:${bucket}${key.length}:${key}${eTag}`
-      : `s${bucket.length}:${bucket}${key.length}:${key}${size === undefined ? '-' : size}`;
-    if (this.seen.has(identity)) {
+    const earlier = this.seen.get(key);
+    if (earlier !== undefined && (Array.isArray(earlier) ? earlier.some((r) => sameVersion(r, bucket, eTag, size)) : sameVersion(earlier, bucket, eTag, size))) {
       this.duplicates.push({ bucket, key, ...(eTag !== undefined && { eTag }), path });
       return;
     }
-    this.seen.add(identity);
     // Fields set one by one, absent ones left out (not `undefined`), in the order records always had.
     const record: Partial<Mutable<ObjectCreated>> = { bucket, key };
     if (size !== undefined) record.size = size;
@@ -422,7 +423,11 @@ class PayloadParser {
     record.eventName = eventName;
     if (eventTime !== undefined) record.eventTime = eventTime;
     if (region !== undefined) record.region = region;
-    this.records.push(record as ObjectCreated);
+    const created = record as ObjectCreated;
+    this.records.push(created);
+    if (earlier === undefined) this.seen.set(key, created);
+    else if (Array.isArray(earlier)) earlier.push(created);
+    else this.seen.set(key, [earlier, created]);
   }
 
   private ignore(reason: IgnoreReason, eventName: string, path: string, rawKey: unknown): void {
@@ -472,6 +477,15 @@ function elementText(buffer: Buffer, start: number, end: number, layout: Element
   const text = buffer.toString('utf8', start, end);
   // bytesToText drops a leading BOM of each element; so does this.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Whether `record` (same key) is the version (bucket, eTag) — or, without an eTag, (bucket, size) — of
+ * the de-duplication rule (see {@link parseEvents}): a record with an eTag never matches one without.
+ */
+function sameVersion(record: ObjectCreated, bucket: string, eTag: string | undefined, size: number | undefined): boolean {
+  if (record.bucket !== bucket) return false;
+  return eTag !== undefined ? record.eTag === eTag : record.eTag === undefined && record.size === size;
 }
 
 function isObject(value: unknown): value is JsonObject {
