@@ -150,18 +150,21 @@ const DIGITS = /^\d{1,15}$/;
 function isObjectSize(value: unknown): boolean {
   return typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : typeof value === 'string' && DIGITS.test(value);
 }
-const ObjectSize = z.unknown().check(z.superRefine((value, ctx) => {
-  if (!isObjectSize(value)) ctx.addIssue({ code: 'custom', message: SIZE_RULE });
-}));
 
-export const ElementOss = z.looseObject({
+/**
+ * The rule for `oss`. Asked only when {@link acceptOss} declines an element, so it is built then, on first
+ * use (`z.lazy`), not when the bundle is loaded (issue 11, cold start).
+ */
+export const ElementOss = z.lazy(() => z.looseObject({
   bucket: z.looseObject({ name: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')) }, { error: 'must be an object' }),
   object: z.looseObject({
     key: z.string({ error: 'must be a non-empty string' }).check(z.minLength(1, 'must be a non-empty string')),
-    size: z.optional(ObjectSize),
+    size: z.optional(z.unknown().check(z.superRefine((value, ctx) => {
+      if (!isObjectSize(value)) ctx.addIssue({ code: 'custom', message: SIZE_RULE });
+    }))),
     eTag: z.optional(z.string({ error: 'must be a string' })),
   }, { error: 'must be an object' }),
-});
+}));
 
 /** What a record takes from `oss` once it is accepted. */
 interface AcceptedOss {
