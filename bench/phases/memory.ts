@@ -254,7 +254,7 @@ export async function benchMemory(options: MemoryOptions): Promise<Section> {
       label: `cold start: require + first invocation, ${n(counts[0] as number)}-record batch (fresh process, in-process times)`,
       value: smallest.requireMs + smallest.durationMs,
       unit: 'ms',
-      ratio: { value: smallest.requireMs / (smallest.requireMs + smallest.durationMs), against: `the require (${round(smallest.requireMs)} ms; invocation ${round(smallest.durationMs)} ms)` },
+      ratio: { value: smallest.requireMs / (smallest.requireMs + smallest.durationMs), against: `of it the require (${round(smallest.requireMs)} ms; the invocation ${round(smallest.durationMs)} ms)` },
     } satisfies Figure]),
     ...stages.map((stage, index): Figure => {
       const before = index > 0 ? stages[index - 1] : undefined;
