@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   if (!bundle || !payloadFile || !resultFile) throw new Error('usage: invoke-handler <bundle> <payload> <result> [timeout s]');
   const payload = readFileSync(payloadFile);
   const requireBundle = createRequire(__filename);
+  const requireStarted = process.hrtime.bigint();
   const { handler } = requireBundle(bundle) as { handler: Handler };
+  const requireMs = Number(process.hrtime.bigint() - requireStarted) / 1e6;
   const context = {
     requestId: `bench-${process.pid}`,
     region: 'cn-hangzhou',
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   let result: HandlerRunResult;
   try {
     const summary = await handler(payload, context);
-    result = { ok: true, mode: summary.mode, counts: summary.counts, retryableFailures: 0, durationMs: Date.now() - startMs, maxRssKb: process.resourceUsage().maxRSS };
+    result = { ok: true, mode: summary.mode, counts: summary.counts, retryableFailures: 0, durationMs: Date.now() - startMs, requireMs, maxRssKb: process.resourceUsage().maxRSS };
   } catch (error) {
     // RetryableIngestError carries the report: FC would replay the event.
     const report = (error as { report?: { mode: string; counts: Counts; retryableFailures: number } }).report;
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
       counts: report?.counts ?? {},
       retryableFailures: report?.retryableFailures ?? 0,
       durationMs: Date.now() - startMs,
+      requireMs,
       maxRssKb: process.resourceUsage().maxRSS,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     };

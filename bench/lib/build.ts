@@ -113,7 +113,7 @@ export function importersOf(metafile: Metafile, specifier: string): string[] {
   return importers.sort();
 }
 
-/** Bytes of one output file per source file (`zod/v4/core/util.js`, `shared/ingest.ts`), largest first. */
+/** Bytes of one output file per source file (`zod/v4/core/util.js`, `shared/ingest/index.ts`), largest first. */
 export function fileComposition(metafile: Metafile, outfile: string): BundleShare[] {
   const relOut = path.relative(process.cwd(), outfile).split(path.sep).join('/');
   const output = metafile.outputs[relOut];

@@ -9,6 +9,8 @@ export interface HandlerRunResult {
   readonly counts: Readonly<Record<string, number>>;
   readonly retryableFailures: number;
   readonly durationMs: number;
+  /** The `require` of the bundle in this fresh process (hrtime around it): the cold require before this invocation. */
+  readonly requireMs?: number;
   /** `process.resourceUsage().maxRSS`: peak resident set size, KiB. */
   readonly maxRssKb: number;
   readonly error?: string;

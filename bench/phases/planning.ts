@@ -193,7 +193,7 @@ export async function benchPlanning(options: PlanningOptions): Promise<Section> 
   const decodeCpuMs = get('outerParse') + get('bodyDecode');
   // Differences of medians: what each layer of parseEvents adds (see the module comment).
   const split: Array<[string, string, number]> = [
-    ['outerDecode', 'parseEvents: outer bytes → elements (array scan, UTF-8 check + JSON.parse per element)', get('parseEvents') - get('parseEvents.fromOuterArray')],
+    ['outerDecode', 'parseEvents: outer bytes → elements (array scan, one UTF-8/ASCII check of the Buffer, text + JSON.parse per element)', get('parseEvents') - get('parseEvents.fromOuterArray')],
     ['bodyDecode', 'parseEvents: message bodies (base64 check + decode, UTF-8, JSON.parse)', get('parseEvents.fromOuterArray') - get('parseEvents.fromDecodedBodies')],
     ['normalise', 'parseEvents: envelopes, element validation (zod), de-dup identity', get('parseEvents.fromDecodedBodies')],
     ['routeKey', 'planSubmissions: routeKey', get('planSubmissions.routeKey')],

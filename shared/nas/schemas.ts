@@ -328,11 +328,13 @@ function crossFieldRules(rules: (params: Record<string, unknown>, add: (field: s
 const objectError = (op: string) => ({ error: requiredOr(`the ${op} parameters must be an object`) });
 
 // ---------------------------------------------------------------------------------------------
-// The six request schemas.
+// The request schemas, each built on its first use (`z.lazy`), not when the bundle is loaded (issue 11,
+// cold start): an invocation builds only those of the calls it makes.
 // ---------------------------------------------------------------------------------------------
 
 /** CreateDataFlowTask request (seed document, corrected by the newer API texts of docs/platform.md §1). */
-export const CreateDataFlowTaskRequest = z
+export const CreateDataFlowTaskRequest = z.lazy(() =>
+  z
   .strictObject(
     {
       FileSystemId: fileSystemIdSchema,
@@ -390,10 +392,12 @@ export const CreateDataFlowTaskRequest = z
         add('CreateDirIfNotExist', 'is supported only on CPFS for LINGJUN file systems (bmcpfs-…)');
       }
     }),
-  );
+  )
+);
 
 /** CreateDataFlowSubTask request (LINGJUN ≥ 2.6.0 only). */
-export const CreateDataFlowSubTaskRequest = z.strictObject(
+export const CreateDataFlowSubTaskRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: lingjunFileSystemIdSchema,
     DataFlowId: dataFlowIdSchema,
@@ -414,10 +418,12 @@ export const CreateDataFlowSubTaskRequest = z.strictObject(
     ClientToken: z.optional(clientTokenSchema),
   },
   objectError('CreateDataFlowSubTask'),
+)
 );
 
 /** DescribeDataFlowTasks request. */
-export const DescribeDataFlowTasksRequest = z.strictObject(
+export const DescribeDataFlowTasksRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: fileSystemIdSchema,
     Filters: z.optional(filtersSchema('DescribeDataFlowTasks')),
@@ -426,10 +432,12 @@ export const DescribeDataFlowTasksRequest = z.strictObject(
     WithReports: z.optional(booleanSchema),
   },
   objectError('DescribeDataFlowTasks'),
+)
 );
 
 /** DescribeDataFlowSubTasks request (LINGJUN ≥ 2.6.0 only). */
-export const DescribeDataFlowSubTasksRequest = z.strictObject(
+export const DescribeDataFlowSubTasksRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: lingjunFileSystemIdSchema,
     Filters: z.optional(filtersSchema('DescribeDataFlowSubTasks')),
@@ -437,10 +445,12 @@ export const DescribeDataFlowSubTasksRequest = z.strictObject(
     NextToken: z.optional(nextTokenSchema),
   },
   objectError('DescribeDataFlowSubTasks'),
+)
 );
 
 /** DescribeDataFlows request. */
-export const DescribeDataFlowsRequest = z.strictObject(
+export const DescribeDataFlowsRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: fileSystemIdSchema,
     Filters: z.optional(filtersSchema('DescribeDataFlows')),
@@ -448,10 +458,12 @@ export const DescribeDataFlowsRequest = z.strictObject(
     NextToken: z.optional(nextTokenSchema),
   },
   objectError('DescribeDataFlows'),
+)
 );
 
 /** CancelDataFlowTask request. */
-export const CancelDataFlowTaskRequest = z.strictObject(
+export const CancelDataFlowTaskRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: fileSystemIdSchema,
     DataFlowId: dataFlowIdSchema,
@@ -460,10 +472,12 @@ export const CancelDataFlowTaskRequest = z.strictObject(
     ClientToken: z.optional(clientTokenSchema),
   },
   objectError('CancelDataFlowTask'),
+)
 );
 
 /** CancelDataFlowSubTask request (LINGJUN ≥ 2.6.0 only; every id required, docs/platform.md §1). */
-export const CancelDataFlowSubTaskRequest = z.strictObject(
+export const CancelDataFlowSubTaskRequest = z.lazy(() =>
+  z.strictObject(
   {
     FileSystemId: lingjunFileSystemIdSchema,
     DataFlowId: dataFlowIdSchema,
@@ -473,6 +487,7 @@ export const CancelDataFlowSubTaskRequest = z.strictObject(
     ClientToken: z.optional(clientTokenSchema),
   },
   objectError('CancelDataFlowSubTask'),
+)
 );
 
 /** The request schema of each operation. */

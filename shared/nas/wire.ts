@@ -10,6 +10,10 @@
  */
 import * as z from 'zod/mini';
 
+// Every schema below is built on its first use (`z.lazy`), not when the bundle is loaded (issue 11, cold
+// start): an invocation builds only the shapes of the calls it makes, and none of the ~170 schema objects
+// of this file is constructed while the function's module is evaluated.
+
 export const NAS_API_VERSION = '2017-06-26';
 
 export const TASK_ACTIONS = ['Import', 'Export', 'StreamImport', 'StreamExport', 'Evict', 'Inventory'] as const;
@@ -29,36 +33,36 @@ export const DATA_FLOW_STATUSES = [
 export type DataFlowStatus = (typeof DATA_FLOW_STATUSES)[number];
 
 /** Error body of every failed call: `{RequestId, HostId, Code, Message, Recommend?}`. */
-export const ErrorBody = z.looseObject({
+export const ErrorBody = z.lazy(() => z.looseObject({
   RequestId: z.optional(z.string()),
   HostId: z.optional(z.string()),
   Code: z.string(),
   Message: z.optional(z.string()),
   Recommend: z.optional(z.string()),
-});
+}));
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export const CreateDataFlowTaskResponse = z.looseObject({
+export const CreateDataFlowTaskResponse = z.lazy(() => z.looseObject({
   RequestId: z.string(),
   /** Absent on a DryRun. */
   TaskId: z.optional(z.string()),
-});
+}));
 export type CreateDataFlowTaskResponse = z.infer<typeof CreateDataFlowTaskResponse>;
 
-export const CreateDataFlowSubTaskResponse = z.looseObject({
+export const CreateDataFlowSubTaskResponse = z.lazy(() => z.looseObject({
   RequestId: z.string(),
   /** Absent on a DryRun. */
   DataFlowSubTaskId: z.optional(z.string()),
-});
+}));
 export type CreateDataFlowSubTaskResponse = z.infer<typeof CreateDataFlowSubTaskResponse>;
 
-export const CancelDataFlowTaskResponse = z.looseObject({ RequestId: z.string() });
+export const CancelDataFlowTaskResponse = z.lazy(() => z.looseObject({ RequestId: z.string() }));
 export type CancelDataFlowTaskResponse = z.infer<typeof CancelDataFlowTaskResponse>;
 
-export const CancelDataFlowSubTaskResponse = z.looseObject({ RequestId: z.string() });
+export const CancelDataFlowSubTaskResponse = z.lazy(() => z.looseObject({ RequestId: z.string() }));
 export type CancelDataFlowSubTaskResponse = z.infer<typeof CancelDataFlowSubTaskResponse>;
 
-export const TaskProgressStats = z.looseObject({
+export const TaskProgressStats = z.lazy(() => z.looseObject({
   ActualBytes: z.optional(z.number()),
   ActualFiles: z.optional(z.number()),
   AverageSpeed: z.optional(z.number()),
@@ -67,9 +71,9 @@ export const TaskProgressStats = z.looseObject({
   FilesDone: z.optional(z.number()),
   FilesTotal: z.optional(z.number()),
   RemainTime: z.optional(z.number()),
-});
+}));
 
-export const DataFlowTask = z.looseObject({
+export const DataFlowTask = z.lazy(() => z.looseObject({
   TaskId: z.string(),
   DataFlowId: z.optional(z.string()),
   FilesystemId: z.optional(z.string()),
@@ -100,17 +104,17 @@ export const DataFlowTask = z.looseObject({
   Reports: z.optional(z.looseObject({
     Report: z.optional(z.array(z.looseObject({ Name: z.optional(z.string()), Path: z.optional(z.string()) }))),
   })),
-});
+}));
 export type DataFlowTask = z.infer<typeof DataFlowTask>;
 
-export const DescribeDataFlowTasksResponse = z.looseObject({
+export const DescribeDataFlowTasksResponse = z.lazy(() => z.looseObject({
   RequestId: z.string(),
   NextToken: z.optional(z.string()),
   TaskInfo: z.optional(z.looseObject({ Task: z.optional(z.array(DataFlowTask)) })),
-});
+}));
 export type DescribeDataFlowTasksResponse = z.infer<typeof DescribeDataFlowTasksResponse>;
 
-export const DataFlowSubTask = z.looseObject({
+export const DataFlowSubTask = z.lazy(() => z.looseObject({
   DataFlowSubTaskId: z.string(),
   DataFlowTaskId: z.optional(z.string()),
   DataFlowId: z.optional(z.string()),
@@ -136,17 +140,17 @@ export const DataFlowSubTask = z.looseObject({
   CreateTime: z.optional(z.string()),
   StartTime: z.optional(z.string()),
   EndTime: z.optional(z.string()),
-});
+}));
 export type DataFlowSubTask = z.infer<typeof DataFlowSubTask>;
 
-export const DescribeDataFlowSubTasksResponse = z.looseObject({
+export const DescribeDataFlowSubTasksResponse = z.lazy(() => z.looseObject({
   RequestId: z.string(),
   NextToken: z.optional(z.string()),
   DataFlowSubTask: z.optional(z.looseObject({ DataFlowSubTask: z.optional(z.array(DataFlowSubTask)) })),
-});
+}));
 export type DescribeDataFlowSubTasksResponse = z.infer<typeof DescribeDataFlowSubTasksResponse>;
 
-export const DataFlow = z.looseObject({
+export const DataFlow = z.lazy(() => z.looseObject({
   DataFlowId: z.string(),
   FileSystemId: z.optional(z.string()),
   Status: z.string(),
@@ -159,12 +163,12 @@ export const DataFlow = z.looseObject({
   ErrorMessage: z.optional(z.string()),
   CreateTime: z.optional(z.string()),
   UpdateTime: z.optional(z.string()),
-});
+}));
 export type DataFlow = z.infer<typeof DataFlow>;
 
-export const DescribeDataFlowsResponse = z.looseObject({
+export const DescribeDataFlowsResponse = z.lazy(() => z.looseObject({
   RequestId: z.string(),
   NextToken: z.optional(z.string()),
   DataFlowInfo: z.optional(z.looseObject({ DataFlow: z.optional(z.array(DataFlow)) })),
-});
+}));
 export type DescribeDataFlowsResponse = z.infer<typeof DescribeDataFlowsResponse>;

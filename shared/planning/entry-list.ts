@@ -12,9 +12,9 @@
  * realistic keys and would reorder entries (a batch should follow event order); greedy stays (figures:
  * `npm run bench`).
  *
- * Byte counting is incremental — each entry is serialised once and its size added — so packing is O(n)
- * in the total length of the entries; lists are assembled from the already-serialised entries, and the
- * result is byte-for-byte `JSON.stringify` of the list.
+ * Byte counting is incremental — each entry's JSON size is counted once (without serialising it when it
+ * needs no escape) and added — so packing is O(n) in the total length of the entries; each list is
+ * `JSON.stringify` of its entries, exactly as sent.
  */
 import type { ConflictPolicy } from '../nas/wire.js';
 import { importTaskClientToken } from './client-token.js';
@@ -57,23 +57,22 @@ export interface PackedIndices {
  * @example packEntryLists(['/a', '/b']) // → { lists: ['["/a","/b"]'], tooLarge: [] }
  */
 export function packEntryLists(entries: readonly string[], options: PackOptions = {}): PackedEntryLists {
-  const serialized = entries.map((entry) => JSON.stringify(entry));
-  const packed = packSerialized(serialized, options.maxBytes ?? MAX_ENTRY_LIST_BYTES);
+  const packed = packSizes(entries.map(jsonStringBytes), options.maxBytes ?? MAX_ENTRY_LIST_BYTES);
   return {
-    lists: packed.lists.map((indices) => joinList(serialized, indices)),
+    lists: packed.lists.map((indices) => listJson(entries, indices)),
     tooLarge: packed.tooLarge.map((index) => entries[index] as string),
   };
 }
 
 /** Same packing as {@link packEntryLists}, returned as input indices (to keep entries tied to their items). */
 export function packEntryIndices(entries: readonly string[], options: PackOptions = {}): PackedIndices {
-  return packSerialized(entries.map((entry) => JSON.stringify(entry)), options.maxBytes ?? MAX_ENTRY_LIST_BYTES);
+  return packSizes(entries.map(jsonStringBytes), options.maxBytes ?? MAX_ENTRY_LIST_BYTES);
 }
 
 /** Exact size in bytes of `JSON.stringify(entries)` in UTF-8, without building it. */
 export function entryListByteLength(entries: readonly string[]): number {
   let bytes = BRACKET_BYTES + Math.max(0, entries.length - 1) * COMMA_BYTES;
-  for (const entry of entries) bytes += utf8ByteLength(JSON.stringify(entry));
+  for (const entry of entries) bytes += jsonStringBytes(entry);
   return bytes;
 }
 
@@ -151,9 +150,10 @@ export interface ImportBatchPlan {
  * that passed the path rules, so it is valid by construction.
  */
 export function planImportBatches(items: readonly PlannedObject[], options: PackOptions = {}): ImportBatchPlan {
-  type Group = { key: string; policy: ConflictPolicy; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[] };
-  const groups = new Map<string, Group>();
-  const seenEntries = new Map<string, Set<string>>();
+  type Group = { policy: ConflictPolicy; dstDirectory: string; fileSystemId: string; dataFlowId: string; items: PlannedObject[]; entries: string[]; seen: Set<string> };
+  // Groups in first-seen order, found by DstDirectory and then their fields (no JSON key per item: issue 11).
+  const groups: Group[] = [];
+  const byDirectory = new Map<string, Group[]>();
   const rejected: Array<{ item: PlannedObject; kind: RejectionKind; reason: string }> = [];
 
   for (const item of items) {
@@ -171,14 +171,21 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
       rejected.push({ item, kind: 'invalid-path', reason: describePathProblem(element) });
       continue;
     }
-    const key = JSON.stringify([item.fileSystemId, item.dataFlowId, item.conflictPolicy, layout.dstDirectory]);
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = { key, policy: item.conflictPolicy, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [] };
-      groups.set(key, group);
-      seenEntries.set(key, new Set());
+    let candidates = byDirectory.get(layout.dstDirectory);
+    if (candidates === undefined) byDirectory.set(layout.dstDirectory, (candidates = []));
+    let group: Group | undefined;
+    for (const g of candidates) {
+      if (g.fileSystemId === item.fileSystemId && g.dataFlowId === item.dataFlowId && g.policy === item.conflictPolicy) {
+        group = g;
+        break;
+      }
     }
-    const seen = seenEntries.get(key) as Set<string>;
+    if (group === undefined) {
+      group = { policy: item.conflictPolicy, dstDirectory: layout.dstDirectory, fileSystemId: item.fileSystemId, dataFlowId: item.dataFlowId, items: [], entries: [], seen: new Set() };
+      candidates.push(group);
+      groups.push(group);
+    }
+    const seen = group.seen;
     if (seen.has(layout.entry)) {
       rejected.push({ item, kind: 'duplicate', reason: `EntryList entry "${layout.entry}" is already in this batch` });
       continue;
@@ -190,18 +197,18 @@ export function planImportBatches(items: readonly PlannedObject[], options: Pack
 
   const maxBytes = options.maxBytes ?? MAX_ENTRY_LIST_BYTES;
   const batches: ImportBatch[] = [];
-  for (const group of groups.values()) {
-    const serialized = group.entries.map((entry) => JSON.stringify(entry));
-    const packed = packSerialized(serialized, maxBytes);
+  for (const group of groups) {
+    const sizes = group.entries.map(jsonStringBytes);
+    const packed = packSizes(sizes, maxBytes);
     for (const index of packed.tooLarge) {
       rejected.push({
         item: group.items[index] as PlannedObject,
         kind: 'entry-too-large',
-        reason: `EntryList: the entry alone takes ${BRACKET_BYTES + utf8ByteLength(serialized[index] as string)} bytes of JSON, more than the ${maxBytes} allowed`,
+        reason: `EntryList: the entry alone takes ${BRACKET_BYTES + (sizes[index] as number)} bytes of JSON, more than the ${maxBytes} allowed`,
       });
     }
     for (const indices of packed.lists) {
-      const entryList = joinList(serialized, indices);
+      const entryList = listJson(group.entries, indices);
       batches.push({
         fileSystemId: group.fileSystemId,
         dataFlowId: group.dataFlowId,
@@ -255,15 +262,27 @@ export function splitImportBatch(batch: ImportBatch): [ImportBatch, ImportBatch]
   return [half(0, middle), half(middle, batch.items.length)];
 }
 
-/** Greedy next-fit over already-serialised JSON strings. */
-function packSerialized(serialized: readonly string[], maxBytes: number): PackedIndices {
+/**
+ * UTF-8 bytes of `JSON.stringify(entry)`. Printable ASCII without `"` or `\` is written as is between two
+ * quotes, so its size is its length + 2, counted without building the JSON (issue 11: one string and one
+ * byte count per entry were most of the packing); anything else is serialised and counted.
+ */
+export function jsonStringBytes(entry: string): number {
+  for (let i = 0; i < entry.length; i++) {
+    const c = entry.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return utf8ByteLength(JSON.stringify(entry));
+  }
+  return entry.length + 2;
+}
+
+/** Greedy next-fit over the JSON sizes of the entries. */
+function packSizes(sizes: readonly number[], maxBytes: number): PackedIndices {
   const lists: number[][] = [];
   const tooLarge: number[] = [];
   let current: number[] = [];
   let currentBytes = BRACKET_BYTES;
 
-  serialized.forEach((json, index) => {
-    const bytes = utf8ByteLength(json);
+  sizes.forEach((bytes, index) => {
     if (BRACKET_BYTES + bytes > maxBytes) {
       tooLarge.push(index);
       return;
@@ -282,6 +301,7 @@ function packSerialized(serialized: readonly string[], maxBytes: number): Packed
   return { lists, tooLarge };
 }
 
-function joinList(serialized: readonly string[], indices: readonly number[]): string {
-  return `[${indices.map((index) => serialized[index]).join(',')}]`;
+/** The EntryList JSON of the entries at `indices`: `JSON.stringify` of them, as sent. */
+function listJson(entries: readonly string[], indices: readonly number[]): string {
+  return JSON.stringify(indices.map((index) => entries[index]));
 }

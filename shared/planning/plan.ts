@@ -67,8 +67,10 @@ export function planSubmissions(records: readonly ObjectCreated[], settings: Pla
   const candidates: PlannedObject[] = [];
   const rejected: RejectedRecord[] = [];
 
+  // One group key string per ConflictPolicy, not one per item.
+  const groupKeys = new Map<ConflictPolicy, string>();
   for (const record of records) {
-    const outcome = planOne(record, settings);
+    const outcome = planOne(record, settings, groupKeys);
     if (outcome.ok) candidates.push(outcome.item);
     else rejected.push({ record, kind: outcome.kind, reason: outcome.reason });
   }
@@ -138,7 +140,36 @@ export function subTaskClientTokenFor(item: PlannedObject, streamTaskId: string)
   });
 }
 
-function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true; item: PlannedObject } | Rejection {
+/**
+ * objectId is a SHA-256 per object and nothing on the invocation path reads it (issue 11: it was 0.45× the
+ * decoding floor): each item carries it as an enumerable own accessor, derived on first read and then kept,
+ * so every reader (spread and JSON included) still sees one stable value. One shared getter and descriptor
+ * for all items — a getter written in the item's literal made every item a dictionary-mode object
+ * (~890 instead of ~185 bytes, issue 11: peak memory) and slower to read.
+ */
+const objectIds = new WeakMap<PlannedObject, string>();
+function readObjectId(this: PlannedObject): string {
+  let id = objectIds.get(this);
+  if (id === undefined) {
+    id = objectId({
+      fileSystemId: this.fileSystemId,
+      dataFlowId: this.dataFlowId,
+      srcFilePath: this.srcFilePath,
+      dstFilePath: this.dstFilePath,
+      size: this.record.size,
+      eTag: this.record.eTag,
+    });
+    objectIds.set(this, id);
+  }
+  return id;
+}
+const OBJECT_ID_PROPERTY: PropertyDescriptor = Object.freeze({ get: readObjectId, enumerable: true, configurable: false });
+
+function planOne(
+  record: ObjectCreated,
+  settings: PlanningSettings,
+  groupKeys: Map<ConflictPolicy, string>,
+): { ok: true; item: PlannedObject } | Rejection {
   if (!record.eventName.startsWith('ObjectCreated:')) {
     return { ok: false, kind: 'ignored-event', reason: `event ${record.eventName} is not an object-created event` };
   }
@@ -161,31 +192,26 @@ function planOne(record: ObjectCreated, settings: PlanningSettings): { ok: true;
 
   const srcFilePath = subTaskSrcFilePath(match.pathInSource);
   const dstFilePath = subTaskDstFilePath(match.route, match.pathInRoute);
-  for (const check of [checkCpfsPath(srcFilePath, 'SrcFilePath'), checkCpfsPath(dstFilePath, 'DstFilePath')]) {
-    if (!check.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(check) };
-  }
+  // SrcFilePath first: the first broken rule is the one reported.
+  const srcCheck = checkCpfsPath(srcFilePath, 'SrcFilePath');
+  if (!srcCheck.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(srcCheck) };
+  const dstCheck = checkCpfsPath(dstFilePath, 'DstFilePath');
+  if (!dstCheck.ok) return { ok: false, kind: 'invalid-path', reason: describePathProblem(dstCheck) };
 
   const { fileSystemId, dataFlowId } = settings;
   const conflictPolicy = match.route.conflictPolicy;
-  // objectId is a SHA-256 per object and nothing on the invocation path reads it (issue 11: it was 0.45×
-  // the decoding floor): derived on first read, then kept, so every reader still sees one stable value.
-  let id: string | undefined;
-  return {
-    ok: true,
-    item: {
-      record,
-      route: match.route,
-      routeIndex: match.routeIndex,
-      fileSystemId,
-      dataFlowId,
-      srcFilePath,
-      dstFilePath,
-      conflictPolicy,
-      groupKey: streamTaskGroupKey(fileSystemId, dataFlowId, conflictPolicy),
-      get objectId(): string {
-        id ??= objectId({ fileSystemId, dataFlowId, srcFilePath, dstFilePath, size: record.size, eTag: record.eTag });
-        return id;
-      },
-    },
+  let groupKey = groupKeys.get(conflictPolicy);
+  if (groupKey === undefined) groupKeys.set(conflictPolicy, (groupKey = streamTaskGroupKey(fileSystemId, dataFlowId, conflictPolicy)));
+  const item = {
+    record,
+    route: match.route,
+    routeIndex: match.routeIndex,
+    fileSystemId,
+    dataFlowId,
+    srcFilePath,
+    dstFilePath,
+    conflictPolicy,
+    groupKey,
   };
+  return { ok: true, item: Object.defineProperty(item, 'objectId', OBJECT_ID_PROPERTY) as typeof item & { readonly objectId: string } };
 }

@@ -58,12 +58,17 @@ export function routeKey(key: string, settings: PlanningSettings): RouteMatch | 
   }
 
   let bestIndex = -1;
-  settings.routes.forEach((route, index) => {
-    if (!key.startsWith(route.prefix)) return;
-    const best = bestIndex >= 0 ? settings.routes[bestIndex] : undefined;
-    if (best === undefined || route.prefix.length > best.prefix.length) bestIndex = index;
-  });
-  const route = settings.routes[bestIndex];
+  let bestLength = -1;
+  const routes = settings.routes;
+  for (let index = 0; index < routes.length; index++) {
+    const prefix = (routes[index] as Route).prefix;
+    // Strictly longer: among equal prefixes the first route wins.
+    if (prefix.length > bestLength && key.startsWith(prefix)) {
+      bestIndex = index;
+      bestLength = prefix.length;
+    }
+  }
+  const route = routes[bestIndex];
   if (route === undefined) {
     return { ok: false, kind: 'no-route', reason: `no route matches the key (route prefixes: ${listPrefixes(settings.routes)})` };
   }

@@ -69,7 +69,7 @@ export interface PlannedObject {
   /**
    * Task-independent id of this object version → this file (`cpfs-obj-…`); not a ClientToken. The sub-task
    * ClientToken also needs the streaming task id: `subTaskClientTokenFor(item, streamTaskId)`.
-   * Derived on first read (a getter; plan.ts), since the invocation path does not need it.
+   * Derived on first read (a shared getter; plan.ts), since the invocation path does not need it.
    */
   readonly objectId: string;
 }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ValidationError } from '../../../shared/errors.js';
 import { directoryPathProblems } from '../../../shared/config/routes.js';
 import { MAX_NAME_BYTES as MAX_CPFS_NAME_BYTES, MAX_PATH_CHARS as MAX_CPFS_PATH_LENGTH } from '../../../shared/cpfs/limits.js';
 import {
   assertCpfsPath,
   checkCpfsPath,
+  checkCpfsPathFully,
   cpfsPathLength,
+  passesAsAscii,
   describePathProblem,
 } from '../../../shared/cpfs/path-rules.js';
 import { filePathProblems } from '../../../shared/nas/schemas.js';
@@ -162,5 +165,37 @@ describe('path length unit: Unicode code points (docs/platform.md §1 "character
     expect(directoryPathProblems(dir1022)).toEqual([]);
     const dir1023 = `${pathOf('😀', 60, 16, 45)}/`;
     expect(directoryPathProblems(dir1023)).toEqual(['must be at most 1022 characters, to leave room for a file name below it']);
+  });
+});
+
+// checkCpfsPath answers printable-ASCII paths in one pass (issue 11) and asks the full check otherwise. The
+// full check is the rule: the fast pass must never accept what it refuses, and must take the usual paths.
+describe('checkCpfsPath: the ASCII fast pass against the full check', () => {
+  const piece = fc.oneof(
+    fc.constantFrom('/', '/', '//', '.', '..', '/./', '/../', '\\', '\u0000', '\u001f', '\u007f', '\u0080', ' ', '~', 'é', '图', '😀', '\ud800', '\udc00'),
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom(255, 256, 1000).map((n) => 'n'.repeat(n)),
+  );
+  const path = fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(''));
+  const kind = fc.constantFrom('file' as const, 'directory' as const);
+
+  it('accepts only what the full check accepts, and then gives the same answer', () => {
+    fc.assert(fc.property(path, kind, (p, k) => {
+      if (passesAsAscii(p, k)) expect(checkCpfsPathFully(p, 'DstFilePath', k)).toEqual({ ok: true });
+      expect(checkCpfsPath(p, 'DstFilePath', k)).toEqual(checkCpfsPathFully(p, 'DstFilePath', k));
+    }), { numRuns: 5000 });
+  });
+
+  it('takes the usual paths, and leaves every refused one to the full check', () => {
+    for (const [p, k] of [['/raw/images/a/b.png', 'file'], ['/training/datasets/', 'directory'], ['/', 'directory'], ['/..foo/bar..', 'file'], [`/${'n'.repeat(255)}/x`, 'file']] as const) {
+      expect(passesAsAscii(p, k), p).toBe(true);
+    }
+    for (const [p, k] of [['/a//b', 'file'], ['/a/./b', 'file'], ['/a/../b', 'file'], ['/a\\b', 'file'], ['/a\tb', 'file'], ['a/b', 'file'], ['/a/', 'file'], ['/a', 'directory'], [`/${'n'.repeat(256)}/x`, 'file'], ['/', 'file'], ['', 'file']] as const) {
+      expect(passesAsAscii(p, k), p).toBe(false);
+      expect(checkCpfsPath(p, 'DstFilePath', k).ok, p).toBe(false);
+    }
+    // Not ASCII: declined here, accepted by the full check.
+    expect(passesAsAscii('/数据/a', 'file')).toBe(false);
+    expect(checkCpfsPath('/数据/a', 'DstFilePath')).toEqual({ ok: true });
   });
 });

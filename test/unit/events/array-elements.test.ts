@@ -37,6 +37,21 @@ describe('parseEvents — a top-level JSON array in bytes, element by element', 
     expect(parsed.malformed).toEqual([{ path: '$[1]', reason: 'is not UTF-8 text' }]);
   });
 
+  it('ASCII, UTF-8 and partly invalid batches decode each element to the same text (a BOM before an element dropped, as before)', () => {
+    const [ascii, utf8] = mnsBatch(events(['e/plain', 'e/数据'])).map((e) => Buffer.from(JSON.stringify(e)));
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const bad = Buffer.from([0x22, 0xff, 0x22]);
+    const join = (...parts: Buffer[]) => Buffer.concat([Buffer.from('['), ...parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from(','), p])), Buffer.from(']')]);
+    // Whole payload ASCII; whole payload UTF-8 with a BOM-led element; one element not UTF-8 (each checked alone).
+    expect(parseEvents(join(ascii as Buffer), raw).records.map((r) => r.key)).toEqual(['e/plain']);
+    const valid = parseEvents(join(ascii as Buffer, Buffer.concat([bom, utf8 as Buffer])), raw);
+    expect(valid.records.map((r) => r.key)).toEqual(['e/plain', 'e/数据']);
+    expect(valid.malformed).toEqual([]);
+    const partly = parseEvents(join(ascii as Buffer, Buffer.concat([bom, utf8 as Buffer]), bad), raw);
+    expect(partly.records).toEqual(valid.records);
+    expect(partly.malformed).toEqual([{ path: '$[2]', reason: 'is not UTF-8 text' }]);
+  });
+
   it('an empty array is reported as an empty batch, with a BOM and white space around', () => {
     expect(parseEvents(Buffer.from('\uFEFF \n[ \t]\n'), raw)).toEqual({ records: [], ignored: [], duplicates: [], malformed: [], empty: [{ path: '$' }] });
   });

@@ -28,7 +28,9 @@ describe('parse-events: the hand-written acceptance of `oss` against the schema'
       if (fast !== undefined) {
         expect(schema.success).toBe(true);
         if (schema.success) {
-          expect(fast).toEqual({ bucket: schema.data.bucket.name, key: schema.data.object.key, size: schema.data.object.size, eTag: schema.data.object.eTag });
+          const size = schema.data.object.size;
+          // The schema checks the size; the record holds it as a number (digits are read as theirs).
+          expect(fast).toEqual({ bucket: schema.data.bucket.name, key: schema.data.object.key, size: typeof size === 'string' ? Number(size) : size, eTag: schema.data.object.eTag });
         }
       } else if (schema.success) {
         // Declining would be safe (the schema then decides) but would put zod back on the usual path.

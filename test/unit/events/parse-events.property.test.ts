@@ -83,4 +83,36 @@ describe('parseEvents properties', () => {
       },
     ), { numRuns: 100 });
   });
+
+  it('de-duplicates exactly on (bucket, key, eTag), or (bucket, key, size) without an eTag (the rule, as identity strings)', () => {
+    // The rule written the plain way: one length-prefixed identity string per record.
+    const identity = (r: { bucket: string; key: string; eTag?: string; size?: number }) =>
+      r.eTag !== undefined ? `e${r.bucket.length}:${r.bucket}${r.key.length}:${r.key}${r.eTag}` : `s${r.bucket.length}:${r.bucket}${r.key.length}:${r.key}${r.size ?? '-'}`;
+    const version = fc.record({
+      bucket: fc.constantFrom('b1', 'b2'),
+      key: fc.constantFrom('k/a', 'k/b', 'k/a1'),
+      eTag: fc.constantFrom(null, 'AA', '"AA"', 'BB'),
+      size: fc.constantFrom(null, 0, 7, '7'),
+    });
+    fc.assert(fc.property(fc.array(version, { maxLength: 20 }), (versions) => {
+      const elements = versions.map((v) => objectCreatedEvent({ key: v.key, bucket: v.bucket, eTag: v.eTag, size: v.size as number | null })); // '7': digits as text, read as 7
+      const parsed = parseEvents(JSON.stringify(nativeEnvelope(elements)), { keyEncoding: 'raw' });
+      expect(parsed.malformed).toEqual([]);
+      const seen = new Set<string>();
+      const expected: string[] = [];
+      let duplicates = 0;
+      for (const v of versions) {
+        const eTag = v.eTag === null ? undefined : v.eTag.replace(/^"(.*)"$/, '$1');
+        const size = v.size === null ? undefined : Number(v.size);
+        const id = identity({ bucket: v.bucket, key: v.key, ...(eTag !== undefined && { eTag }), ...(size !== undefined && { size }) });
+        if (seen.has(id)) duplicates += 1;
+        else {
+          seen.add(id);
+          expected.push(id);
+        }
+      }
+      expect(parsed.records.map(identity)).toEqual(expected);
+      expect(parsed.duplicates).toHaveLength(duplicates);
+    }), { numRuns: 500 });
+  });
 });

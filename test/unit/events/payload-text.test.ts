@@ -42,6 +42,18 @@ describe('payload text decoders', () => {
     expect(decodeBase64Text('  \n ')).toBeUndefined();
   });
 
+  it('bytesToText: ASCII, UTF-8 and invalid bytes; decodeBase64Text: canonical, wrapped and non-canonical base64 (issue 11 fast paths)', () => {
+    expect(bytesToText(Buffer.from('{"a":"b"}'))).toBe('{"a":"b"}');
+    expect(bytesToText(Buffer.from('{"a":"é"}'))).toBe('{"a":"é"}');
+    expect(bytesToText(Buffer.from([0x7b, 0xc3]))).toBeUndefined();
+    const body = JSON.stringify({ events: [{ key: '数据/a' }] });
+    const encoded = Buffer.from(body).toString('base64');
+    expect(decodeBase64Text(encoded)).toBe(body);
+    expect(decodeBase64Text(encoded.replace(/(.{8})/g, '$1\n'))).toBe(body);
+    expect(decodeBase64Text('QR==')).toBe(bytesToText(Buffer.from('QR==', 'base64'))); // spare bits set: the pattern accepts it
+    expect(decodeBase64Text('QUJD-_8=')).toBeUndefined(); // URL alphabet: Buffer decodes it, the rule does not
+  });
+
   it('decodeBase64Text decides as the pattern does, for any text', () => {
     const rule = (text: string): string | undefined => {
       const compact = text.replace(/\s+/g, '');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  jsonStringBytes,
   entryListByteLength,
   entryListStats,
   MAX_ENTRY_LIST_BYTES,
@@ -269,3 +270,12 @@ function importRequest(batch: ImportBatch) {
     ClientToken: batch.clientToken,
   };
 }
+
+describe('jsonStringBytes (issue 11: sizes counted without serialising plain entries)', () => {
+  it('is the UTF-8 size of JSON.stringify(entry), for any entry', () => {
+    const unit = fc.constantFrom('"', '\\', '\u0000', '\n', '\u001f', ' ', '~', '\u007f', 'é', '猫', '😀', '\ud800', '\udc00', '/', 'a');
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.array(unit, { maxLength: 20 }).map((u) => u.join(''))), (entry) => {
+      expect(jsonStringBytes(entry)).toBe(Buffer.byteLength(JSON.stringify(entry), 'utf8'));
+    }), { numRuns: 3000 });
+  });
+});
