@@ -258,8 +258,8 @@ describe('s.yaml rendered offline by `s preview -o json`', () => {
     const window = z.object({ triggerConfig: z.object({ runOptions: z.object({ batchWindow: z.object({ CountBasedWindow: z.number() }) }) }) })
       .parse(batchProps.triggers[0]).triggerConfig.runOptions.batchWindow.CountBasedWindow;
     expect(checkMemory(batchProps.memorySize, window, figures)).toEqual([]);
-    // The rule can fail: a 10,000-record window in a 128 MB instance does not fit.
-    expect(checkMemory(128, 10_000, figures)).toHaveLength(1);
+    // The rule can fail: just past the largest batch a 128 MB instance holds, it does.
+    expect(checkMemory(128, maxRecordsForMemory(128, figures) + 500, figures)).toHaveLength(1);
     // deploy/DEPLOY.md's table states the largest batch per memory size; it must follow the same figures.
     const deployDoc = readFileSync(resolve(REPO_ROOT, 'deploy/DEPLOY.md'), 'utf8');
     for (const memoryMB of [128, 256, 512]) {
