@@ -20,7 +20,6 @@
  * objects in rounds of at most 4 (the batch-slot limit), sub-tasks pay the 100/s quota per object.
  * Sizes that cannot run here are printed as linear EXTRAPOLATIONS, labelled so.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -37,7 +36,7 @@ import { staticCredentials } from '../../shared/nas/credentials.js';
 import type { OperationName } from '../../shared/nas/types.js';
 import type { ListedPage } from '../../shared/oss/listing.js';
 import { createOssS3Client } from '../../shared/oss/s3-client.js';
-import type { BulkHostMessage, BulkHostOptions, BulkHostReply, BulkHostSummary } from '../children/bulk-emulator-host.js';
+import { startBulkHost } from '../lib/bulk-host.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 
 export interface BulkBenchOptions {
@@ -116,57 +115,6 @@ function writeBucket(dir: string, n: number): void {
   }
 }
 
-interface Host {
-  readonly url: string;
-  summary(): Promise<BulkHostSummary>;
-  stop(): Promise<void>;
-}
-
-async function startHost(script: string, options: BulkHostOptions): Promise<Host> {
-  const child = fork(script, [], { execArgv: [], env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const ask = (message: BulkHostMessage, expect: BulkHostReply['type']) =>
-    new Promise<BulkHostReply>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`bench: bulk emulator host did not answer ${message.type}`)), 60_000);
-      const onMessage = (raw: unknown) => {
-        const reply = raw as BulkHostReply;
-        if (reply.type === 'error') done(new Error(`bench: bulk emulator host: ${reply.message}`));
-        else if (reply.type === expect) done(undefined, reply);
-      };
-      const onExit = (code: number | null) => done(new Error(`bench: bulk emulator host exited (${code}) ${stderr}`));
-      const done = (error?: Error, reply?: BulkHostReply) => {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(reply as BulkHostReply);
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(message);
-    });
-  const ready = await ask({ type: 'start', options, maxLifetimeMs: 600_000 }, 'ready');
-  if (ready.type !== 'ready') throw new Error('bench: bulk emulator host did not start');
-  return {
-    url: ready.url,
-    async summary() {
-      const answer = await ask({ type: 'summary', destinationPrefix: `/${PREFIX}` }, 'summary');
-      if (answer.type !== 'summary') throw new Error('bench: no summary');
-      return answer.summary;
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send({ type: 'stop' } satisfies BulkHostMessage);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 interface ShapeRun {
   readonly shape: BackfillShape;
@@ -189,7 +137,7 @@ interface ShapeRun {
 }
 
 async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptions, bucketDir: string): Promise<ShapeRun> {
-  const host = await startHost(options.hostScript, {
+  const host = await startBulkHost(options.hostScript, {
     seed: 20261130,
     keys: [DEFAULT_EMULATOR_KEY],
     fileSystems: [{ id: FS_ID, version: '2.6.0' }],
@@ -197,7 +145,7 @@ async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptio
     bucketDir,
     timings: BULK_TIMINGS,
     autoTickMs: 50,
-  });
+  }, { label: 'bulk', maxLifetimeMs: 600_000, destinationPrefix: `/${PREFIX}` });
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const api = createNasClient({ endpoint: host.url, credentials: staticCredentials(credentials) });
   const s3 = createOssS3Client({ region: 'cn-hangzhou', endpoint: host.url, credentials, forcePathStyle: true, maxAttempts: 3 });

@@ -19,7 +19,6 @@
  * 1,000,000 figures are linear EXTRAPOLATIONS, labelled so (`--burst-objects 1000000` measures them: the
  * documented sub-task quota alone makes that about 9 minutes per shape).
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_EMULATOR_KEY } from '../../emulator/server.js';
@@ -32,7 +31,7 @@ import { staticCredentials } from '../../shared/nas/credentials.js';
 import type { OperationName } from '../../shared/nas/types.js';
 import { subTaskRateLimit } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload } from '../../test/support/event-factories.js';
-import type { BulkHostMessage, BulkHostOptions, BulkHostReply, BulkHostSummary } from '../children/bulk-emulator-host.js';
+import { startBulkHost } from '../lib/bulk-host.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 import { BULK_TIMINGS } from './bulk.js';
 
@@ -69,57 +68,6 @@ const QUOTA_PER_SECOND: Partial<Record<OperationName, number>> = {
 
 type Shape = 'manifest' | 'entrylist' | 'objects';
 
-interface Host {
-  readonly url: string;
-  summary(): Promise<BulkHostSummary>;
-  stop(): Promise<void>;
-}
-
-async function startHost(script: string, options: BulkHostOptions): Promise<Host> {
-  const child = fork(script, [], { execArgv: [], env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const ask = (message: BulkHostMessage, expect: BulkHostReply['type']) =>
-    new Promise<BulkHostReply>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`bench: burst emulator host did not answer ${message.type}`)), 60_000);
-      const onMessage = (raw: unknown) => {
-        const reply = raw as BulkHostReply;
-        if (reply.type === 'error') done(new Error(`bench: burst emulator host: ${reply.message}`));
-        else if (reply.type === expect) done(undefined, reply);
-      };
-      const onExit = (code: number | null) => done(new Error(`bench: burst emulator host exited (${code}) ${stderr}`));
-      const done = (error?: Error, answer?: BulkHostReply) => {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(answer as BulkHostReply);
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(message);
-    });
-  const ready = await ask({ type: 'start', options, maxLifetimeMs: 1_800_000 }, 'ready');
-  if (ready.type !== 'ready') throw new Error('bench: burst emulator host did not start');
-  return {
-    url: ready.url,
-    async summary() {
-      const answer = await ask({ type: 'summary', destinationPrefix: `/${PREFIX}` }, 'summary');
-      if (answer.type !== 'summary') throw new Error('bench: no summary');
-      return answer.summary;
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send({ type: 'stop' } satisfies BulkHostMessage);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** Empty objects with one modification time: sub-tasks carry Condition.Size 0, Imports stat them. */
 function writeBucket(dir: string, n: number): void {
@@ -168,7 +116,7 @@ interface ShapeRun {
 }
 
 async function runShape(shape: Shape, batches: number, options: BurstBenchOptions, bucketDir: string, records = BURST_BATCH_RECORDS): Promise<ShapeRun> {
-  const host = await startHost(options.hostScript, {
+  const host = await startBulkHost(options.hostScript, {
     seed: 20261130,
     keys: [DEFAULT_EMULATOR_KEY],
     fileSystems: [{ id: FS_ID, version: '2.6.0' }],
@@ -176,7 +124,7 @@ async function runShape(shape: Shape, batches: number, options: BurstBenchOption
     bucketDir,
     timings: BULK_TIMINGS,
     autoTickMs: 50,
-  });
+  }, { label: 'burst', maxLifetimeMs: 1_800_000, destinationPrefix: `/${PREFIX}` });
   const started = performance.now();
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const config = loadConfig({
