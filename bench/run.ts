@@ -112,8 +112,8 @@ async function main(): Promise<void> {
   const outFile = values.out !== undefined ? path.resolve(values.out) : partial ? undefined : path.resolve('bench/results/latest.json');
   if (!existsSync(BUNDLE)) throw new Error(`bench: ${BUNDLE} is missing; run \`npm run build\` first (npm run bench does)`);
 
-  // A larger bulk run (--bulk-objects) gets ~1 ms per object on top of the usual limit.
-  const watchdogMs = WATCHDOG_MS + (bulkObjects ?? 0) + (burstObjects ?? 0) * 2;
+  // Larger bulk / burst runs get ~2 / ~4 ms per object on top of the usual limit (as their emulator children do).
+  const watchdogMs = WATCHDOG_MS + (bulkObjects ?? 0) * 2 + (burstObjects ?? 0) * 4;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: still running after ${watchdogMs / 1000} s; giving up\n`);
     process.exit(2);

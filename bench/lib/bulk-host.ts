@@ -26,6 +26,12 @@ export async function startBulkHost(script: string, options: BulkHostOptions, ru
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
+  // A child that went away (its own lifetime limit, a crash) makes `send` fail with an 'error' event: the
+  // pending question is answered by 'exit' below; without a listener the event would end this process.
+  let lastError: Error | undefined;
+  child.on('error', (error) => {
+    lastError = error;
+  });
   const ask = (message: BulkHostMessage, expect: BulkHostReply['type']) =>
     new Promise<BulkHostReply>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`bench: ${run.label} emulator host did not answer ${message.type}`)), 60_000);
@@ -34,7 +40,7 @@ export async function startBulkHost(script: string, options: BulkHostOptions, ru
         if (reply.type === 'error') done(new Error(`bench: ${run.label} emulator host: ${reply.message}`));
         else if (reply.type === expect) done(undefined, reply);
       };
-      const onExit = (code: number | null) => done(new Error(`bench: ${run.label} emulator host exited (${code}) ${stderr}`));
+      const onExit = (code: number | null) => done(new Error(`bench: ${run.label} emulator host exited (${code})${code === 3 ? ' at its lifetime limit' : ''} ${lastError?.message ?? ''} ${stderr}`));
       const done = (error?: Error, reply?: BulkHostReply) => {
         clearTimeout(timer);
         child.off('message', onMessage);
@@ -42,6 +48,10 @@ export async function startBulkHost(script: string, options: BulkHostOptions, ru
         if (error) reject(error);
         else resolve(reply as BulkHostReply);
       };
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`bench: ${run.label} emulator host is gone (${child.exitCode ?? child.signalCode}) ${stderr}`));
+        return;
+      }
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.send(message);

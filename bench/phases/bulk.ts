@@ -145,7 +145,7 @@ async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptio
     bucketDir,
     timings: BULK_TIMINGS,
     autoTickMs: 50,
-  }, { label: 'bulk', maxLifetimeMs: 600_000, destinationPrefix: `/${PREFIX}` });
+  }, { label: 'bulk', maxLifetimeMs: 600_000 + options.objects * 2, destinationPrefix: `/${PREFIX}` });
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const api = createNasClient({ endpoint: host.url, credentials: staticCredentials(credentials) });
   const s3 = createOssS3Client({ region: 'cn-hangzhou', endpoint: host.url, credentials, forcePathStyle: true, maxAttempts: 3 });

@@ -124,7 +124,7 @@ async function runShape(shape: Shape, batches: number, options: BurstBenchOption
     bucketDir,
     timings: BULK_TIMINGS,
     autoTickMs: 50,
-  }, { label: 'burst', maxLifetimeMs: 1_800_000, destinationPrefix: `/${PREFIX}` });
+  }, { label: 'burst', maxLifetimeMs: 1_800_000 + options.objects * 4, destinationPrefix: `/${PREFIX}` });
   const started = performance.now();
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const config = loadConfig({
