@@ -33,10 +33,10 @@ import { InstanceState } from '../../shared/ingest/index.js';
 import { createLogger } from '../../shared/log.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
-import type { OperationName } from '../../shared/nas/types.js';
 import type { ListedPage } from '../../shared/oss/listing.js';
 import { createOssS3Client } from '../../shared/oss/s3-client.js';
 import { startBulkHost } from '../lib/bulk-host.js';
+import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 
 export interface BulkBenchOptions {
@@ -79,14 +79,6 @@ const OBJECT_BODY = '';
 const OBJECT_TIME = new Date('2024-01-01T00:00:00Z');
 const indexOf = (name: string): number => Number(/k-(\d{8})\.bin$/.exec(name)?.[1] ?? Number.NaN);
 
-/** Documented quotas per second (docs/platform.md §1 Quotas). */
-const QUOTA_PER_SECOND: Partial<Record<OperationName, number>> = {
-  CreateDataFlowTask: 2,
-  CreateDataFlowSubTask: 100,
-  DescribeDataFlowTasks: 2,
-  DescribeDataFlowSubTasks: 100,
-  DescribeDataFlows: 2,
-};
 
 function lister(n: number): PageLister {
   return async function* (request) {
@@ -189,7 +181,7 @@ async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptio
     }
     const calls = state.calls;
     const nasCalls = Object.values(calls).reduce((a, b) => a + b, 0);
-    const quotaSeconds = Math.max(0, ...Object.entries(calls).map(([op, c]) => c / (QUOTA_PER_SECOND[op as OperationName] ?? Number.POSITIVE_INFINITY)));
+    const quotaSeconds = Math.max(0, ...Object.entries(calls).map(([op, c]) => c / documentedPerSecond(op)));
     const allEnded = state.importTasksEnded === state.importTasks && state.subTasksEnded === state.subTasks;
     return {
       shape, objects: n, status: summary.status, nasCalls, callsByOperation: calls, quotaSeconds,

@@ -28,10 +28,10 @@ import { ingest, InstanceState, type IngestDeps } from '../../shared/ingest/inde
 import { createLogger } from '../../shared/log.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
-import type { OperationName } from '../../shared/nas/types.js';
 import { subTaskRateLimit } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload } from '../../test/support/event-factories.js';
 import { startBulkHost } from '../lib/bulk-host.js';
+import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 import { BULK_TIMINGS } from './bulk.js';
 
@@ -57,14 +57,6 @@ const PREFIX = 'burst/';
 const keyOf = (i: number) => `${PREFIX}b-${String(Math.floor(i / BURST_BATCH_RECORDS)).padStart(3, '0')}/k-${String(i).padStart(7, '0')}.bin`;
 const OBJECT_TIME = new Date('2024-01-01T00:00:00Z');
 
-/** Documented quotas per second (docs/platform.md §1 Quotas). */
-const QUOTA_PER_SECOND: Partial<Record<OperationName, number>> = {
-  CreateDataFlowTask: 2,
-  CreateDataFlowSubTask: 100,
-  DescribeDataFlowTasks: 2,
-  DescribeDataFlowSubTasks: 100,
-  DescribeDataFlows: 2,
-};
 
 type Shape = 'manifest' | 'entrylist' | 'objects';
 
@@ -170,8 +162,7 @@ async function runShape(shape: Shape, batches: number, options: BurstBenchOption
     const calls = state.calls;
     const quotaSecondsByOperation: Record<string, number> = {};
     for (const [op, count] of Object.entries(calls)) {
-      const quota = QUOTA_PER_SECOND[op as OperationName];
-      if (quota !== undefined) quotaSecondsByOperation[op] = count / quota;
+      quotaSecondsByOperation[op] = count / documentedPerSecond(op);
     }
     const [bindingOperation, quotaSeconds] = Object.entries(quotaSecondsByOperation).reduce((a, b) => (b[1] > a[1] ? b : a), ['none', 0] as [string, number]);
     const n = batches * records;

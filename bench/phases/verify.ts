@@ -24,6 +24,7 @@ import { createNasClient } from '../../shared/nas/client.js';
 import { createRuntime, type Runtime } from '../../shared/runtime.js';
 import { verify, type VerifyReport } from '../../shared/verify/index.js';
 import { objectCreatedEvent, nativeEnvelope } from '../../test/support/event-factories.js';
+import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 
 export interface VerifyBenchOptions {
@@ -34,14 +35,6 @@ export interface VerifyBenchOptions {
 const KEY = { accessKeyId: 'LTAI-bench-verify', accessKeySecret: 'bench-verify-secret-0123456789' } as const;
 const PER_10K = 10_000;
 const FAILURE_RATE = 0.01;
-/** Documented quotas per second (docs/platform.md §1 Quotas): 120 per 60 s is 2/s. */
-const QUOTA_PER_SECOND: Readonly<Record<string, number>> = {
-  CreateDataFlowTask: 2,
-  CreateDataFlowSubTask: 100,
-  DescribeDataFlowTasks: 2,
-  DescribeDataFlowSubTasks: 100,
-  DescribeDataFlows: 2,
-};
 const NO_QUOTAS = {
   CreateDataFlowTask: null,
   CreateDataFlowSubTask: null,
@@ -123,7 +116,7 @@ async function costRun(n: number, root: string): Promise<{ figures: Figure[]; de
     const checked = report.objects.length;
     const scale = PER_10K / checked;
     const total = Object.values(calls).reduce((a, b) => a + b, 0);
-    const quotaSeconds = Object.fromEntries(Object.entries(calls).map(([action, count]) => [action, count / (QUOTA_PER_SECOND[action] ?? Number.POSITIVE_INFINITY)]));
+    const quotaSeconds = Object.fromEntries(Object.entries(calls).map(([action, count]) => [action, count / documentedPerSecond(action)]));
     const bound = Math.max(0, ...Object.values(quotaSeconds));
     const figures: Figure[] = [
       { id: 'verify.callsPer10kObjects', label: `verify --redrive: NAS API calls per 10,000 objects checked (${round(FAILURE_RATE * 100, 3)} % failed, re-driven)`, value: total * scale, unit: 'calls' },
