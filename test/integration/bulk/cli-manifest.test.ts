@@ -5,10 +5,11 @@
  * Completed, the parts deleted afterwards — and every object imported exactly once (the emulator's per-file
  * import counts), also across a re-run and across a run killed mid-way and resumed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putObjects } from '../../support/s3-server.js';
 import { assertBuilt, runCli, startCli, startWorld, WORLD, type World } from '../cli/harness.js';
 
 // Two routes → two (DstDirectory, policy) groups: raw keys land under /datasets/, checkpoints under /ckpt/.
@@ -29,11 +30,7 @@ beforeAll(async () => {
   assertBuilt();
   world = await startWorld();
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-manifest-'));
-  for (const key of [...keys, ...bigKeys]) {
-    const file = path.join(world.bucketDir, key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, key);
-  }
+  putObjects(world.bucketDir, [...keys, ...bigKeys].map((key) => ({ key })));
 });
 afterAll(async () => {
   await world?.cleanup();

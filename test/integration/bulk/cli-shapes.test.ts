@@ -3,10 +3,11 @@
  * into its NAS OpenAPI: the entrylist and directory shapes end to end, auto's choice printed at start, and the flag's
  * refusals. The manifest shape is in cli-manifest.test.ts, the batch-slot wait in cli-slots.test.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putObjects } from '../../support/s3-server.js';
 import { assertBuilt, runCli, startWorld, WORLD, type World } from '../cli/harness.js';
 
 const keys = Array.from({ length: 300 }, (_, i) => `ds/sub-${i % 3}/obj-${String(i).padStart(5, '0')}.txt`);
@@ -17,11 +18,7 @@ beforeAll(async () => {
   assertBuilt();
   world = await startWorld();
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-bulk-'));
-  for (const key of keys) {
-    const file = path.join(world.bucketDir, key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, key);
-  }
+  putObjects(world.bucketDir, keys.map((key) => ({ key })));
 });
 afterAll(async () => {
   await world?.cleanup();

@@ -3,10 +3,11 @@
  * tasks at once and refuses a fifth (OperationDenied.DependencyViolation, docs/platform.md §1). With tasks that
  * execute for seconds in the emulator, the fifth Import must wait until one of the first four has ended.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putObjects } from '../../support/s3-server.js';
 import { assertBuilt, runCli, startWorld, WORLD, type World } from '../cli/harness.js';
 
 // 6 pages of 100 → 6 EntryList Imports (one per page: one route, one policy).
@@ -19,11 +20,7 @@ beforeAll(async () => {
   // Each batch task executes for 3 s: the listing of 6 pages takes far less, so slots run out.
   world = await startWorld({ timings: { batchPendingMs: 100, batchExecutingMs: 3_000, streamPendingMs: 0, cancelingMs: 100, subTaskCreatedMs: 50, subTaskRunningMs: 100 } });
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-slots-'));
-  for (const key of keys) {
-    const file = path.join(world.bucketDir, key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, key);
-  }
+  putObjects(world.bucketDir, keys.map((key) => ({ key })));
 });
 afterAll(async () => {
   await world?.cleanup();

@@ -2,10 +2,11 @@
  * `invoke`, `status` (tasks, sub-tasks, `--key`) and `retry-task` through the built binary against the
  * emulator. Report links of LINGJUN batch tasks are signed URLs: status must never print them.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putObjects } from '../../support/s3-server.js';
 import { nativeEnvelope, objectCreatedEvent, toPayload } from '../../support/event-factories.js';
 import { assertBuilt, runCli, startWorld, WORLD, type World } from './harness.js';
 
@@ -15,10 +16,7 @@ beforeAll(async () => {
   assertBuilt();
   world = await startWorld();
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-status-'));
-  for (const key of ['in/a.txt', 'in/b.txt', 'batch/c.txt']) {
-    mkdirSync(path.dirname(path.join(world.bucketDir, key)), { recursive: true });
-    writeFileSync(path.join(world.bucketDir, key), `content of ${key}`);
-  }
+  putObjects(world.bucketDir, ['in/a.txt', 'in/b.txt', 'batch/c.txt'].map((key) => ({ key, body: `content of ${key}` })));
 });
 afterAll(async () => {
   await world?.cleanup();
