@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startEmulator, type EmulatorHandle } from '../emulator/server.js';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator/server.js';
 import { EXIT } from './exit-codes.js';
 
 export interface DemoOptions {
@@ -65,6 +65,29 @@ export const DEMO_WORLD = Object.freeze({
     { prefix: 'incoming/', dstDirectory: '/misc/', conflictPolicy: 'KEEP_LATEST' },
   ],
 } as const);
+
+/**
+ * The demo's emulator: DEMO_WORLD's file system, data flow and bucket. The streaming task is usable at once
+ * (the function would otherwise poll it for a second); sub-tasks keep their CREATED → RUNNING → COMPLETE
+ * lifecycle, which the demo lets the emulator settle. The bench's verify phase starts the same world.
+ */
+export function demoEmulatorOptions(key: { readonly accessKeyId: string; readonly accessKeySecret: string }, bucketDir: string, fsDir: string): EmulatorOptions {
+  return {
+    keys: [key],
+    timings: { streamPendingMs: 0 },
+    buckets: { [DEMO_WORLD.bucket]: bucketDir },
+    fileSystems: [{ id: DEMO_WORLD.fileSystemId, version: '2.6.0', dir: fsDir }],
+    dataFlows: [
+      {
+        id: DEMO_WORLD.dataFlowId,
+        fileSystemId: DEMO_WORLD.fileSystemId,
+        sourceStorage: `oss://${DEMO_WORLD.bucket}`,
+        sourceStoragePath: DEMO_WORLD.sourceStoragePath,
+        fileSystemPath: DEMO_WORLD.fileSystemPath,
+      },
+    ],
+  };
+}
 
 /** What the demo puts in the bucket and what it expects of each key. */
 export const DEMO_OBJECTS: ReadonlyArray<{ readonly key: string; readonly expect: 'land' | 'reject' | 'ignore' }> = [
@@ -138,23 +161,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     accessKeySecret: randomBytes(18).toString('base64url'),
     securityToken: `CAIS${randomBytes(24).toString('base64url')}`,
   };
-  const emulator = await startEmulator({
-    keys: [key],
-    // The streaming task is usable at once (the function would otherwise poll it for a second); sub-tasks
-    // keep their CREATED → RUNNING → COMPLETE lifecycle, which the demo lets the emulator settle.
-    timings: { streamPendingMs: 0 },
-    buckets: { [DEMO_WORLD.bucket]: bucketDir },
-    fileSystems: [{ id: DEMO_WORLD.fileSystemId, version: '2.6.0', dir: fsDir }],
-    dataFlows: [
-      {
-        id: DEMO_WORLD.dataFlowId,
-        fileSystemId: DEMO_WORLD.fileSystemId,
-        sourceStorage: `oss://${DEMO_WORLD.bucket}`,
-        sourceStoragePath: DEMO_WORLD.sourceStoragePath,
-        fileSystemPath: DEMO_WORLD.fileSystemPath,
-      },
-    ],
-  });
+  const emulator = await startEmulator(demoEmulatorOptions(key, bucketDir, fsDir));
   // The function's environment as its own object, and its log lines kept aside (the demo shows the table):
   // the bundle's handler factory takes both, so process.env and process.stdout stay untouched.
   const functionEnv: Readonly<Record<string, string>> = {

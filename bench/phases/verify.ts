@@ -17,7 +17,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DEMO_OBJECTS, DEMO_WORLD } from '../../cli/demo.js';
+import { DEMO_OBJECTS, DEMO_WORLD, demoEmulatorOptions } from '../../cli/demo.js';
 import { startEmulator, type EmulatorHandle } from '../../emulator/server.js';
 import { ingest } from '../../shared/ingest/index.js';
 import { createNasClient } from '../../shared/nas/client.js';
@@ -137,22 +137,7 @@ async function costRun(n: number, root: string): Promise<{ figures: Figure[]; de
 
 async function demoLagRun(root: string): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const bucketDir = path.join(root, 'demo-bucket');
-  const emulator = await startEmulator({
-    keys: [KEY],
-    // As cli/demo.ts starts it: default lifecycle timings, the streaming task usable at once.
-    timings: { streamPendingMs: 0 },
-    buckets: { [DEMO_WORLD.bucket]: bucketDir },
-    fileSystems: [{ id: DEMO_WORLD.fileSystemId, version: '2.6.0', dir: path.join(root, 'demo-fs') }],
-    dataFlows: [
-      {
-        id: DEMO_WORLD.dataFlowId,
-        fileSystemId: DEMO_WORLD.fileSystemId,
-        sourceStorage: `oss://${DEMO_WORLD.bucket}`,
-        sourceStoragePath: DEMO_WORLD.sourceStoragePath,
-        fileSystemPath: DEMO_WORLD.fileSystemPath,
-      },
-    ],
-  });
+  const emulator = await startEmulator(demoEmulatorOptions(KEY, bucketDir, path.join(root, 'demo-fs')));
   const runtime = runtimeFor(emulator, {
     CPFS_FILE_SYSTEM_ID: DEMO_WORLD.fileSystemId,
     CPFS_DATA_FLOW_ID: DEMO_WORLD.dataFlowId,
