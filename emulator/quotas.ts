@@ -30,6 +30,11 @@ export const EMULATOR_DOCUMENTED_QUOTAS: Readonly<Record<OperationName, Quota | 
 /** Quota overrides: a Quota replaces the documented one, `null` switches the quota off. */
 export type QuotaOverrides = Partial<Record<OperationName, Quota | null>>;
 
+/** Every quota switched off (tests and benchmarks that are not about quotas): one entry per documented operation. */
+export const NO_QUOTAS: QuotaOverrides = Object.freeze(
+  Object.fromEntries(Object.keys(EMULATOR_DOCUMENTED_QUOTAS).map((operation) => [operation, null])) as QuotaOverrides,
+);
+
 /** Sliding-window counters keyed by account and API. */
 export class QuotaTracker {
   private readonly quotas: Record<OperationName, Quota | null>;

@@ -558,7 +558,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 export { createManualClock, createScaledClock } from './clock.js';
 export type { EmulatorClock, TimeSource } from './clock.js';
 export { DEFAULT_TIMINGS, type LifecycleTimings } from './lifecycle.js';
-export { EMULATOR_DOCUMENTED_QUOTAS, type Quota, type QuotaOverrides } from './quotas.js';
+export { EMULATOR_DOCUMENTED_QUOTAS, NO_QUOTAS, type Quota, type QuotaOverrides } from './quotas.js';
 export { SEED_ERROR_CODES, type EmulatorErrorCode } from './errors.js';
 export type { FaultKind, FaultRates, FaultTarget } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';

@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEMO_OBJECTS, DEMO_WORLD, demoEmulatorOptions } from '../../cli/demo.js';
-import { startEmulator, type EmulatorHandle } from '../../emulator/server.js';
+import { NO_QUOTAS, startEmulator, type EmulatorHandle } from '../../emulator/server.js';
 import { ingest } from '../../shared/ingest/index.js';
 import { createNasClient } from '../../shared/nas/client.js';
 import { createRuntime, type Runtime } from '../../shared/runtime.js';
@@ -35,16 +35,6 @@ export interface VerifyBenchOptions {
 const KEY = { accessKeyId: 'LTAI-bench-verify', accessKeySecret: 'bench-verify-secret-0123456789' } as const;
 const PER_10K = 10_000;
 const FAILURE_RATE = 0.01;
-const NO_QUOTAS = {
-  CreateDataFlowTask: null,
-  CreateDataFlowSubTask: null,
-  DescribeDataFlowTasks: null,
-  DescribeDataFlowSubTasks: null,
-  CancelDataFlowTask: null,
-  CancelDataFlowSubTask: null,
-  DescribeDataFlows: null,
-} as const;
-
 function runtimeFor(emulator: EmulatorHandle, env: Record<string, string>): Runtime {
   return createRuntime({
     env: { NAS_ENDPOINT: emulator.url, ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret, ...env },

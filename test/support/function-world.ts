@@ -11,7 +11,7 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createManualClock, startEmulator, type EmulatorHandle, type EmulatorOptions, type LifecycleTimings, type QuotaOverrides } from '../../emulator/server.js';
+import { createManualClock, NO_QUOTAS, startEmulator, type EmulatorHandle, type EmulatorOptions, type LifecycleTimings, type QuotaOverrides } from '../../emulator/server.js';
 import { objectCreatedEvent, type OssEventElement } from './event-factories.js';
 import { fcContext, type FcContext } from './function-harness.js';
 
@@ -46,17 +46,6 @@ const ZERO_TIMINGS: LifecycleTimings = {
   cancelingMs: 0,
   subTaskCreatedMs: 0,
   subTaskRunningMs: 0,
-};
-
-const NO_QUOTAS: QuotaOverrides = {
-  CreateDataFlowTask: null,
-  CreateDataFlowSubTask: null,
-  DescribeDataFlowSubTasks: null,
-  DescribeDataFlowTasks: null,
-  CancelDataFlowTask: null,
-  // The emulator enforces all seven documented quotas now (issue 8); "every quota off" means these too.
-  CancelDataFlowSubTask: null,
-  DescribeDataFlows: null,
 };
 
 export interface WorldOptions {

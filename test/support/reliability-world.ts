@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createRandom } from '../../emulator/random.js';
-import { createManualClock, startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
+import { createManualClock, NO_QUOTAS, startEmulator, type EmulatorHandle, type QuotaOverrides, type RequestLogEntry } from '../../emulator/server.js';
 import type { LifecycleTimings } from '../../emulator/lifecycle.js';
 import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
 import { createRuntime, runIngestInvocation, type Runtime, type RuntimeOptions } from '../../shared/runtime.js';
@@ -242,16 +242,7 @@ export async function startIngestWorld(options: WorldOptions = {}): Promise<Inge
     fileSystemDir: fsDir,
     fileSystems: [{ id: WORLD_IDS.fileSystemId, version: '2.6.0' }],
     dataFlows: [{ id: WORLD_IDS.dataFlowId, fileSystemId: WORLD_IDS.fileSystemId, sourceStorage: `oss://${WORLD_IDS.bucket}` }],
-    quotas: options.quotas ?? {
-      CreateDataFlowTask: null,
-      CreateDataFlowSubTask: null,
-      DescribeDataFlowTasks: null,
-      DescribeDataFlowSubTasks: null,
-      CancelDataFlowTask: null,
-      // The emulator enforces all seven documented quotas now (issue 8); "every quota off" means these too.
-      CancelDataFlowSubTask: null,
-      DescribeDataFlows: null,
-    },
+    quotas: options.quotas ?? NO_QUOTAS,
     timings: FAST_TIMINGS,
     onRequest: (entry) => {
       // Before the answer leaves: the client sees the call's time spent when its answer arrives.

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateDataFlowTaskResponse } from '../../../shared/nas/wire.js';
 import { DOCUMENTED_QUOTAS } from '../../../shared/nas/rate-limit.js';
-import { EMULATOR_DOCUMENTED_QUOTAS } from '../../../emulator/server.js';
+import { EMULATOR_DOCUMENTED_QUOTAS, NO_QUOTAS } from '../../../emulator/server.js';
 import { IDS, expectApiError, lingjunImport, lingjunStream, startTestEmulator, type EmulatorFixture } from '../../support/emulator-fixtures.js';
 
 describe('emulator: per-API quotas', () => {
@@ -85,5 +85,12 @@ describe('emulator: per-API quotas', () => {
       const res = await fx.call('DescribeDataFlowTasks', { FileSystemId: IDS.lingjun });
       if (res.status !== 200) throw new Error(`request ${i} got ${res.status}`);
     }
+  });
+});
+
+describe('emulator: NO_QUOTAS (what tests and benchmarks that are not about quotas run with)', () => {
+  it('switches off every documented quota, and only those', () => {
+    expect(Object.keys(NO_QUOTAS).sort()).toEqual(Object.keys(EMULATOR_DOCUMENTED_QUOTAS).sort());
+    expect(Object.values(NO_QUOTAS).every((quota) => quota === null)).toBe(true);
   });
 });
