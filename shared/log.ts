@@ -144,9 +144,14 @@ function isProseWord(sep: string, open: string, value: string): boolean {
   return open === '' && !sep.includes('=') && /^[a-z]{1,16}$/.test(value);
 }
 
-function redactWithForms(text: string, forms: readonly string[]): string {
+function replaceForms(text: string, forms: readonly string[]): string {
   let out = text;
   for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  return out;
+}
+
+function redactWithForms(text: string, forms: readonly string[]): string {
+  let out = replaceForms(text, forms);
   if (out.includes('=')) out = out.replace(SIGNED_PARAMETER, (_m, name: string) => `${name}=${REDACTED}`);
   if (MIGHT_HOLD_PAIR.test(out)) {
     out = out.replace(SECRET_PAIR, (match: string, quote: string, name: string, sep: string, open: string, value: string) =>
@@ -161,6 +166,43 @@ function redactWithForms(text: string, forms: readonly string[]): string {
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   return redactWithForms(text, secretForms(secrets));
+}
+
+/** Deepest nesting {@link withoutSecretStrings} walks (handler results are a few levels deep). */
+const MAX_SECRET_WALK_DEPTH = 16;
+
+/**
+ * `value` with every given secret (and its URL-encoded forms) replaced by `[REDACTED]` in every string it
+ * holds, for outputs that are not log lines — a handler's result, which echoes object keys from the payload.
+ * Only the literal secrets: the signed-parameter and `name=value` patterns of log lines are not applied, so
+ * keys and paths read as they are unless they contain a secret. Returns `value` itself when nothing held one.
+ */
+export function withoutSecretStrings<T>(value: T, secrets: ReadonlyArray<string | undefined>): T {
+  const forms = secretForms(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0));
+  return forms.length === 0 ? value : (replaceDeep(value, forms, 0) as T);
+}
+
+function replaceDeep(value: unknown, forms: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return replaceForms(value, forms);
+  if (typeof value !== 'object' || value === null || depth >= MAX_SECRET_WALK_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const next = replaceDeep(item, forms, depth + 1);
+      if (next !== item) (copy ??= [...value])[index] = next;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, item] of Object.entries(value)) {
+    const next = replaceDeep(item, forms, depth + 1);
+    const nextName = replaceForms(name, forms);
+    if (next === item && nextName === name) continue;
+    copy ??= Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as object, value) as Record<string, unknown>;
+    if (nextName !== name) delete copy[name];
+    copy[nextName] = next;
+  }
+  return copy ?? value;
 }
 
 export interface SerializedError {

@@ -6,7 +6,7 @@
 import { manifestStoreFor, type ManifestStore } from './bulk/manifest-writer.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
 import { ingest, InstanceState, type IngestDeps, type IngestReport } from './ingest/index.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, withoutSecretStrings, type Logger } from './log.js';
 import { isThrottling } from './nas/classify.js';
 import { createNasClient, type NasClient } from './nas/client.js';
 import { chain, fromEnv, fromFcContext, type CredentialsProvider } from './nas/credentials.js';
@@ -89,12 +89,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const provider = options.credentialsFrom === 'env' ? fromEnv(options.env) : chain(fromContext, fromEnv(options.env));
   const credentials: CredentialsProvider = async () => (lastCredentials = await provider());
   const functionName = functionNameOf(options.fcContext) ?? nonEmpty(options.env['FC_FUNCTION_NAME']);
+  // The secret strings of the moment: the logger redacts them from every line, withoutSecrets from results.
+  const secrets = () => [lastCredentials?.accessKeySecret, lastCredentials?.securityToken, options.env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'], options.env['ALIBABA_CLOUD_SECURITY_TOKEN']];
   const logger = createLogger({
     ...(options.write ? { write: options.write } : {}),
     level: config.logLevel,
     // Every line names the function (Powertools' `function_name`); requestId and coldStart are added per invocation.
     ...(functionName !== undefined ? { base: { functionName } } : {}),
-    secrets: () => [lastCredentials?.accessKeySecret, lastCredentials?.securityToken, options.env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'], options.env['ALIBABA_CLOUD_SECURITY_TOKEN']],
+    secrets,
   });
   // Logged with the first invocation's request id, so a typo is seen next to the invocation it affected.
   const firstRequestId = requestIdOf(options.fcContext);
@@ -131,7 +133,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       context = next;
     },
   };
-  instances.set(runtime, { invocations: 0, counters });
+  instances.set(runtime, { invocations: 0, counters, secrets });
   return runtime;
 }
 
@@ -146,7 +148,17 @@ interface NasCounters {
  * Per-instance logging state, kept beside the Runtime (not in it) so that a Runtime assembled by hand (tests)
  * still works: it then has no counters and its metric lines leave nasCalls/retries/throttles out.
  */
-const instances = new WeakMap<Runtime, { invocations: number; counters?: NasCounters }>();
+const instances = new WeakMap<Runtime, { invocations: number; counters?: NasCounters; secrets?: () => ReadonlyArray<string | undefined> }>();
+
+/**
+ * `value` (a report or handler result) without the runtime's current secrets in any of its strings: results
+ * echo object keys and messages from outside, and unlike log lines (redacted by the logger) they leave the
+ * function as they are. A Runtime assembled by hand (tests) has no secrets: `value` comes back unchanged.
+ */
+export function withoutSecrets<T>(runtime: Runtime, value: T): T {
+  const secrets = instances.get(runtime)?.secrets;
+  return secrets === undefined ? value : withoutSecretStrings(value, secrets());
+}
 
 /** The event name of the one metric line per invocation (README "Logs"). */
 export const METRICS_EVENT = 'invocation.metrics';
@@ -264,5 +276,5 @@ export async function runIngestInvocation(runtime: Runtime, event: unknown, cont
     ...report.counts,
     retryableFailures: report.retryableFailures,
   });
-  return report;
+  return withoutSecrets(runtime, report);
 }

@@ -6,7 +6,7 @@
 import { createListingClient, ossPageLister } from '../../shared/backfill.js';
 import { cleanUpBurstManifests } from '../../shared/bulk/manifest-cleanup.js';
 import { CpfsIngestError } from '../../shared/errors.js';
-import { beginInvocation, createRuntime, ingestDeps, invocationDeadline, type Runtime } from '../../shared/runtime.js';
+import { beginInvocation, createRuntime, ingestDeps, invocationDeadline, withoutSecrets, type Runtime } from '../../shared/runtime.js';
 import { s3ObjectReader } from '../../shared/verify/object-reader.js';
 import { ossStateStore } from './oss-state-store.js';
 import { runReconcile, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
@@ -105,7 +105,9 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps): ReconcileHan
       submitted: run.submitted, ignored: run.ignored, duplicate: run.duplicate, rejected: run.rejected, failed: run.failed,
       retryableFailures: report.pendingRetryable,
     });
-    if (report.status === 'error' || report.status === 'retryable-failures') throw new ReconcileIncompleteError(report);
-    return report;
+    // The result names listed keys and error messages from outside: no current secret leaves in it.
+    const result = withoutSecrets(runtime, report);
+    if (result.status === 'error' || result.status === 'retryable-failures') throw new ReconcileIncompleteError(result);
+    return result;
   };
 }

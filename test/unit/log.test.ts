@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, NasApiError, NetworkError, ValidationError } from '../../shared/errors.js';
 import { createHash } from 'node:crypto';
-import { boundText, createLogger, isSecretFieldName, LOG_STRING_PREFIX, MAX_LOG_STRING, parseLogLevel, redactText, REDACTED, serializeError } from '../../shared/log.js';
+import { boundText, createLogger, isSecretFieldName, LOG_STRING_PREFIX, MAX_LOG_STRING, parseLogLevel, redactText, REDACTED, serializeError, withoutSecretStrings } from '../../shared/log.js';
 
 // Shaped like real STS material, including characters that URL encoding changes.
 const SECRET = 'Xk9/PqR+7sT2uVwY3zA4bC5dE6fG7h';
@@ -170,6 +170,39 @@ describe('redaction', () => {
     const out = JSON.stringify(serializeError(error, [SECRET, TOKEN]));
     expect(out).not.toContain(SECRET);
     expect(out).not.toContain(TOKEN);
+  });
+});
+
+describe('withoutSecretStrings (results, not log lines)', () => {
+  it('replaces the secrets and their URL-encoded forms in nested strings and field names, and nothing else', () => {
+    const result = {
+      mode: 'stream',
+      counts: { submitted: 1, rejected: 1 },
+      outcomes: [
+        { status: 'rejected', key: `in/${SECRET}.txt`, reason: `SrcFilePath: bad (${encodeURIComponent(TOKEN)})` },
+        { status: 'submitted', key: 'in/x-acs-signature=abc.txt' },
+      ],
+      [`k-${TOKEN}`]: true,
+    };
+    const out = withoutSecretStrings(result, [SECRET, TOKEN, undefined]);
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(encodeURIComponent(TOKEN));
+    expect(out.outcomes[0]).toEqual({ status: 'rejected', key: `in/${REDACTED}.txt`, reason: `SrcFilePath: bad (${REDACTED})` });
+    // Only the literal secrets: a key that merely looks like a signed parameter reads as it is (logs would redact it).
+    expect(out.outcomes[1]).toBe(result.outcomes[1]);
+    expect(out.counts).toBe(result.counts);
+    expect(Object.keys(out)).toContain(`k-${REDACTED}`);
+    // The input is not changed.
+    expect(result.outcomes[0]?.key).toBe(`in/${SECRET}.txt`);
+  });
+
+  it('returns the very value when no string holds a secret, or when there are no secrets', () => {
+    const result = { outcomes: [{ key: 'a' }, { key: 'b' }], n: 3 };
+    expect(withoutSecretStrings(result, [SECRET, TOKEN])).toBe(result);
+    expect(withoutSecretStrings(result, [undefined, ''])).toBe(result);
+    expect(withoutSecretStrings(`x${SECRET}`, [])).toBe(`x${SECRET}`);
   });
 });
 

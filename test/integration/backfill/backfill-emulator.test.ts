@@ -181,5 +181,13 @@ describe('the reconcile bundle', () => {
     expect(counts.size).toBe(50);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect([...counts.keys()].some((src) => src.includes('.cpfs-ingest') || src.startsWith('/old/'))).toBe(false);
+
+    // A listed key that holds the function's current secret: the report (the FC result, and the thrown error's
+    // message) names the refused record with [REDACTED] instead, as the log lines do.
+    putObjects(reconDir, [{ key: `bad/${S3_TEST_KEY.accessKeySecret}\u0001.bin`, lastModified: new Date(now) }]);
+    const third = await invokeBundle(env);
+    expect(third.stdout).not.toContain(S3_TEST_KEY.accessKeySecret);
+    const report3 = JSON.parse(third.stdout) as { status: string; reported: Array<{ key: string; status: string }> };
+    expect(report3.reported).toContainEqual(expect.objectContaining({ key: 'bad/[REDACTED]\u0001.bin', status: 'rejected' }));
   });
 });

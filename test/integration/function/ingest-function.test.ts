@@ -191,6 +191,30 @@ describe('oss-stream-import bundle — secrets', () => {
   });
 });
 
+describe('oss-stream-import bundle — secrets in what the payload says', () => {
+  it('a key that contains the current secret is reported with [REDACTED] in the result, and the rest of the batch lands', async () => {
+    // The logger redacts every line; the handler result echoes keys from the payload and leaves the function
+    // as it is (FC keeps it for destinations and the console), so it is redacted too.
+    const [good] = world.putObjects(['incoming/s/good.txt']);
+    const hostile = `incoming/s/${FUNCTION_KEY.accessKeySecret}\u0001.txt`;
+    const tokenKey = `incoming/s/${encodeURIComponent(FUNCTION_KEY.securityToken)}.txt`;
+    const [tokenEvent] = world.putObjects([tokenKey]);
+    fn = loadFunction(world.env('lingjun'));
+    const invocation = await fn.invoke(nativeEnvelope([good, objectCreatedEvent({ key: hostile, bucket: WORLD.bucket }), tokenEvent]), world.context());
+    expect(invocation.ok).toBe(true);
+    expect(invocation.result?.counts).toMatchObject({ submitted: 2, rejected: 1 });
+    const everything = [JSON.stringify(invocation.result), ...invocation.lines, ...invocation.stderr].join('\n');
+    for (const secret of [FUNCTION_KEY.accessKeySecret, FUNCTION_KEY.securityToken, encodeURIComponent(FUNCTION_KEY.securityToken)]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(outcome(invocation, 'incoming/s/[REDACTED]\u0001.txt')).toMatchObject({ status: 'rejected', kind: 'invalid-path' });
+    // The object whose key holds the token still landed: only what the result says is redacted.
+    expect(outcome(invocation, 'incoming/s/[REDACTED].txt')).toMatchObject({ status: 'submitted' });
+    expect(world.landed(`/s/${encodeURIComponent(FUNCTION_KEY.securityToken)}.txt`)).toBe(true);
+    expect(outcome(invocation, 'incoming/s/good.txt')).toMatchObject({ status: 'submitted' });
+  });
+});
+
 describe('oss-stream-import bundle — dry run', () => {
   it('creates nothing in the emulator and says dry run on every outcome', async () => {
     const events = world.putObjects(['incoming/dry/1.txt', 'incoming/dry/2.txt']);
