@@ -7,7 +7,7 @@
  * entrylist alone (the longest, ~70 s), directory → manifest → objects in the other — and the bench runs the
  * burst phase alongside (bench/run.ts). Everything figured here is counted per emulator or per process, so
  * the runs do not mix; what the overlap costs is CPU contention, which can stretch the emulated times (~3 %
- * on the entrylist shape) and thin out the manifest shape's 500 ms polls (20 Describes instead of 22):
+ * on the entrylist shape) and thin out the manifest shape's 500 ms polls (19–21 Describes instead of 21–23):
  * - bucket: the N objects exist as (empty) files in the emulator's bucket directory (a Directory Import lists them,
  *   manifest and EntryList Imports stat them); manifests are PutObject'ed there through the emulator's S3
  *   endpoint and deleted after their task completes. The file system is simulated: an import is counted;
@@ -238,9 +238,9 @@ export async function benchBulk(options: BulkBenchOptions): Promise<Section> {
   let runs: ShapeRun[];
   let sample: ShapeRun;
   try {
-    // Every shape at once, each client in its own process with its own emulator (its own quotas, clock and
-    // request log): what is measured is counted per emulator or per process, so it does not mix. The shapes
-    // only read the bucket's objects; the manifest shape writes under .cpfs-ingest/, which no other lists.
+    // The lanes at once (BULK_LANES), each client in its own process with its own emulator (its own quotas,
+    // clock and request log): what is measured is counted per emulator or per process, so it does not mix. The
+    // shapes only read the bucket's objects; the manifest shape writes under .cpfs-ingest/, which no other lists.
     const inChild = (shape: BackfillShape, objects: number) => runShapeInChild<ShapeRun>(
       options.shapeScript,
       { phase: 'bulk', shape, n: objects, objects: options.objects, hostScript: options.hostScript, bucketDir } satisfies BulkShapeRequest,

@@ -220,8 +220,8 @@ export async function benchBurst(options: BurstBenchOptions): Promise<Section> {
   writeBucket(bucketDir, n);
   let runs: ShapeRun[];
   try {
-    // Every shape at once, each client in its own process with its own emulator (its own quotas, clock and
-    // request log). The shapes only read the bucket's objects; only the manifest shape writes (under
+    // The lanes at once (BURST_LANES), each client in its own process with its own emulator (its own quotas,
+    // clock and request log). The shapes only read the bucket's objects; only the manifest shape writes (under
     // .cpfs-ingest/, which no Import here lists).
     const inChild = (shape: Shape, shapeBatches: number, records: number) => runShapeInChild<ShapeRun>(
       options.shapeScript,
