@@ -10,6 +10,7 @@
  *   parent → {type: 'summary', destinationPrefix}       child → {type: 'summary', summary}
  *   parent → {type: 'stop'}                             child stops and exits
  */
+import { cpuMs } from '../lib/bulk-host.js';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../emulator/server.js';
 
 export type BulkHostOptions = Pick<EmulatorOptions, 'fileSystems' | 'dataFlows' | 'timings' | 'seed' | 'keys' | 'autoTickMs' | 'bucketDir' | 'timeScale'>;
@@ -36,6 +37,8 @@ export interface BulkHostSummary {
   readonly importedOnce: number;
   readonly importedMoreThanOnce: number;
   readonly errorMessages: string[];
+  /** CPU time (user + system) of this emulator process so far, ms. */
+  readonly cpuMs: number;
 }
 
 export type BulkHostReply =
@@ -92,7 +95,7 @@ function summarise(handle: EmulatorHandle, destinationPrefix: string): BulkHostS
   return {
     now: handle.clock.now(), calls, importTasks, importTasksEnded, importTasksCompleted, subTasks, subTasksEnded,
     ...(firstCreatedAt !== undefined ? { firstCreatedAt } : {}), ...(lastEndedAt !== undefined ? { lastEndedAt } : {}),
-    importedOnce, importedMoreThanOnce, errorMessages,
+    importedOnce, importedMoreThanOnce, errorMessages, cpuMs: cpuMs(process.cpuUsage()),
   };
 }
 

@@ -2,7 +2,12 @@
  * Bulk backfill shapes (issue 10): a backfill of N objects through each shape of `backfill --shape`, run
  * through the product's own backfill code (shared/backfill.ts → shared/bulk/run.ts) and its real NAS client
  * and S3 client, against the emulator in a child process (bench/children/bulk-emulator-host.ts) with its
- * task-duration model switched on. Per shape, a fresh emulator:
+ * task-duration model switched on. Per shape, a fresh emulator, and a client process of its own
+ * (bench/children/bulk-shape.ts, bundled, plain `node`): the shapes run at the same time in two lanes —
+ * entrylist alone (the longest, ~70 s), directory → manifest → objects in the other — and the bench runs the
+ * burst phase alongside (bench/run.ts). Everything figured here is counted per emulator or per process, so
+ * the runs do not mix; what the overlap costs is CPU contention, which can stretch the emulated times (~3 %
+ * on the entrylist shape) and thin out the manifest shape's 500 ms polls (19–21 Describes instead of 21–23):
  * - bucket: the N objects exist as (empty) files in the emulator's bucket directory (a Directory Import lists them,
  *   manifest and EntryList Imports stat them); manifests are PutObject'ed there through the emulator's S3
  *   endpoint and deleted after their task completes. The file system is simulated: an import is counted;
@@ -11,11 +16,11 @@
  * - figures: NAS API calls (the emulator's request log), quota-seconds (per API, calls ÷ its documented
  *   quota; the largest is the least wall time the quotas allow — docs/platform.md §1 Quotas), emulated time
  *   from the first request to the last Import task / sub-task ended (all COMPLETE), peak RSS and peak live
- *   heap of this (client) process, and objects imported exactly once (the emulator's per-file import counts).
+ *   heap of the shape's client process, and objects imported exactly once (the emulator's per-file import counts).
  *
  * Duration model (BULK_TIMINGS, emulator clock = wall clock): a batch task waits 0.5 s Pending, then takes a
  * 2 s overhead plus 0.1 ms per file plus 1 ns per byte (~1 GB/s). These are illustrative costs chosen so the
- * phase runs in about two minutes on 2 cores, not measured service figures; what they show is the SHAPE of
+ * phase runs in a bench of minutes (~75 s here, the entrylist shape's), not measured service figures; what they show is the SHAPE of
  * the cost: a manifest or Directory task pays the overhead once, EntryList Imports pay it once per ~1,000
  * objects in rounds of at most 4 (the batch-slot limit), sub-tasks pay the 100/s quota per object.
  * Sizes that cannot run here are printed as linear EXTRAPOLATIONS, labelled so.
@@ -35,7 +40,7 @@ import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
 import type { ListedPage } from '../../shared/oss/listing.js';
 import { createOssS3Client } from '../../shared/oss/s3-client.js';
-import { startBulkHost } from '../lib/bulk-host.js';
+import { bucketDirectory, cpuMs, inLanes, runShapeInChild, startBulkHost } from '../lib/bulk-host.js';
 import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 
@@ -46,8 +51,21 @@ export interface BulkBenchOptions {
   readonly objectsShapeSample: number;
   /** The bundled bench/children/bulk-emulator-host.ts. */
   readonly hostScript: string;
-  /** A scratch directory for the bucket's files. */
+  /** The bundled bench/children/bulk-shape.ts: each shape's client runs in one. */
+  readonly shapeScript: string;
+  /** A scratch directory for the bucket's files (used when there is no tmpfs: lib/bulk-host.ts bucketDirectory). */
   readonly scratch: string;
+}
+
+/** What the bulk phase asks of a bench/children/bulk-shape.ts process: one backfill of `n` objects. */
+export interface BulkShapeRequest {
+  readonly phase: 'bulk';
+  readonly shape: BackfillShape;
+  readonly n: number;
+  /** The phase's object count (the emulator child's lifetime limit grows with it). */
+  readonly objects: number;
+  readonly hostScript: string;
+  readonly bucketDir: string;
 }
 
 /** The duration model's costs (see the module comment). Lifecycle timings in emulator-clock ms. */
@@ -68,6 +86,12 @@ const SAMPLE_EVERY = 10;
 const HEAP_BOUND_MIB = 32;
 const ISSUE_SIZE = 1_000_000;
 const POLL_MS = 500;
+/**
+ * The shapes' lanes (lib/bulk-host.ts inLanes): entrylist, the longest, alone; the others after one another.
+ * The manifest shape comes second so that its 500 ms polls — a count — run after the start, when the clients
+ * of both phases start at once.
+ */
+const BULK_LANES = [['entrylist'], ['directory', 'manifest', 'objects']] as const satisfies readonly (readonly BackfillShape[])[];
 const FS_ID = 'bmcpfs-bench0001';
 const FLOW_ID = 'df-bench0001';
 const BUCKET = 'bench-bucket';
@@ -95,7 +119,7 @@ function lister(n: number): PageLister {
 }
 
 /**
- * Writes the N objects as files (once, shared by every shape's emulator), with the size and modification time
+ * Writes the N objects as files (once, shared by every shape's emulator: they only read them), with the size and modification time
  * the generated listing reports: sub-tasks carry them as Condition, and the emulator checks it.
  */
 function writeBucket(dir: string, n: number): void {
@@ -108,7 +132,7 @@ function writeBucket(dir: string, n: number): void {
 }
 
 
-interface ShapeRun {
+export interface ShapeRun {
   readonly shape: BackfillShape;
   readonly objects: number;
   readonly status: string;
@@ -126,9 +150,15 @@ interface ShapeRun {
   readonly importTasks: number;
   readonly errors: string[];
   readonly wallMs: number;
+  /** CPU time (user + system) of the client process and of its emulator process, for the run: context only. */
+  readonly clientCpuMs: number;
+  readonly emulatorCpuMs: number;
 }
 
-async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptions, bucketDir: string): Promise<ShapeRun> {
+/** One shape's backfill, client side (in its own process: bench/children/bulk-shape.ts). */
+export async function runBulkShape(request: BulkShapeRequest): Promise<ShapeRun> {
+  const { shape, n, bucketDir } = request;
+  const options = request;
   const host = await startBulkHost(options.hostScript, {
     seed: 20261130,
     keys: [DEFAULT_EMULATOR_KEY],
@@ -190,6 +220,8 @@ async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptio
       importedOnce: state.importedOnce, importedMoreThanOnce: state.importedMoreThanOnce, missing: n - state.importedOnce - state.importedMoreThanOnce,
       importTasks: state.importTasks, errors: [...state.errorMessages, ...(summary.error !== undefined ? [`${summary.error.code}: ${summary.error.message}`] : [])],
       wallMs: performance.now() - started,
+      clientCpuMs: cpuMs(process.cpuUsage()),
+      emulatorCpuMs: state.cpuMs,
     };
   } finally {
     api.close();
@@ -201,13 +233,27 @@ async function runShape(shape: BackfillShape, n: number, options: BulkBenchOptio
 export async function benchBulk(options: BulkBenchOptions): Promise<Section> {
   const started = performance.now();
   const n = options.objects;
-  const bucketDir = path.join(options.scratch, 'bulk-bucket');
+  const bucketDir = bucketDirectory('bulk-bucket', options.scratch, n);
   writeBucket(bucketDir, n);
-  const runs: ShapeRun[] = [];
+  let runs: ShapeRun[];
   let sample: ShapeRun;
   try {
-    for (const shape of ['manifest', 'directory', 'entrylist'] as const) runs.push(await runShape(shape, n, options, bucketDir));
-    sample = await runShape('objects', Math.min(n, options.objectsShapeSample), options, bucketDir);
+    // The lanes at once (BULK_LANES), each client in its own process with its own emulator (its own quotas,
+    // clock and request log): what is measured is counted per emulator or per process, so it does not mix. The
+    // shapes only read the bucket's objects; the manifest shape writes under .cpfs-ingest/, which no other lists.
+    const inChild = (shape: BackfillShape, objects: number) => runShapeInChild<ShapeRun>(
+      options.shapeScript,
+      { phase: 'bulk', shape, n: objects, objects: options.objects, hostScript: options.hostScript, bucketDir } satisfies BulkShapeRequest,
+      { label: `bulk ${shape}`, timeoutMs: 660_000 + options.objects * 2 },
+    );
+    const done = await inLanes(BULK_LANES, (shape) => inChild(shape, shape === 'objects' ? Math.min(n, options.objectsShapeSample) : n));
+    const got = (shape: BackfillShape): ShapeRun => {
+      const run = done.get(shape);
+      if (run === undefined) throw new Error(`bench: bulk ${shape} has no result`);
+      return run;
+    };
+    runs = (['manifest', 'directory', 'entrylist'] as const).map(got);
+    sample = got('objects');
   } finally {
     rmSync(bucketDir, { recursive: true, force: true });
   }
@@ -250,8 +296,9 @@ export async function benchBulk(options: BulkBenchOptions): Promise<Section> {
   return {
     name: 'bulk backfill',
     figures,
-    details: { timings: BULK_TIMINGS, pollMs: POLL_MS, runs, objectsSample: sample },
+    details: { timings: BULK_TIMINGS, pollMs: POLL_MS, lanes: BULK_LANES, runs, objectsSample: sample },
     notes: [
+      `each shape in a client process of its own (bundled, plain node; its peak RSS and heap are that process's) with an emulator process of its own; the shapes run at once in lanes (${BULK_LANES.map((lane) => lane.join(' → ')).join(' | ')}), alongside the burst phase — the emulated times include that CPU contention.`,
       `against the emulator in a child process (LINGJUN 2.6), duration model on: Pending ${BULK_TIMINGS.batchPendingMs} ms, overhead ${BULK_TIMINGS.batchExecutingMs} ms per batch task, ${BULK_TIMINGS.batchPerFileMs} ms per file, ${BULK_TIMINGS.batchPerByteMs} ms per byte — illustrative costs, not service measurements.`,
       `bulk tasks are followed every ${POLL_MS} ms; the Describe calls of the wait are part of the NAS call count.`,
       ...(n < ISSUE_SIZE ? [`run at ${n.toLocaleString('en')} objects; the 1,000,000 figures are linear EXTRAPOLATIONS (\`npm run bench -- --only bulk --bulk-objects 1000000\` measures them).`] : []),

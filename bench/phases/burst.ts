@@ -4,7 +4,10 @@
  * what the bundle's handler calls) with its real NAS client and, for manifests, its SDK-free S3 writer, against
  * the emulator in a child process (bench/children/bulk-emulator-host.ts: LINGJUN 2.6, the documented quotas
  * enforced, the task-duration model of bench/phases/bulk.ts on). One warm instance takes the batches one after
- * another. Per shape, a fresh emulator:
+ * another. Per shape, a fresh emulator and a client process of its own (bench/children/bulk-shape.ts, bundled,
+ * plain `node`); the shapes run at the same time in two lanes — entrylist alone (the longest, ~70 s), objects →
+ * manifest in the other — alongside the bulk phase (bench/run.ts): what is figured is counted per emulator or
+ * per process, and the overlap's CPU contention stretches the emulated times by a few per cent at most:
  * - `manifest`: CPFS_BURST_THRESHOLD=500 with OSS_BUCKET: 500 sub-tasks per batch, the other 9,500 in one
  *   manifest Import (CSV PutObject'ed through the emulator's S3 endpoint);
  * - `entrylist`: the same threshold without OSS_BUCKET: the 9,500 in packed EntryList Imports;
@@ -12,7 +15,7 @@
  * Figures: NAS API calls (the emulator's request log), quota-seconds — per operation, calls ÷ its documented
  * quota (docs/platform.md §1 Quotas); the largest is the binding one, the least wall time the account's quotas
  * allow for the burst whatever the parallelism — the emulated time from the first request to the last task or
- * sub-task ended, peak RSS of this (client) process, objects imported exactly once (the emulator's per-file
+ * sub-task ended, peak RSS of the shape's client process, objects imported exactly once (the emulator's per-file
  * import counts). Target: the burst fully submitted within 15 minutes (900 s) of quota time.
  *
  * Sizes: the issue's burst is 1,000,000 objects (100 batches); by default BURST_BATCHES batches run and the
@@ -30,7 +33,7 @@ import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
 import { subTaskRateLimit } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload } from '../../test/support/event-factories.js';
-import { startBulkHost } from '../lib/bulk-host.js';
+import { bucketDirectory, cpuMs, inLanes, runShapeInChild, startBulkHost } from '../lib/bulk-host.js';
 import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 import { BULK_TIMINGS } from './bulk.js';
@@ -40,7 +43,22 @@ export interface BurstBenchOptions {
   readonly objects: number;
   /** The bundled bench/children/bulk-emulator-host.ts. */
   readonly hostScript: string;
+  /** The bundled bench/children/bulk-shape.ts: each shape's client runs in one. */
+  readonly shapeScript: string;
+  /** Used for the bucket's files when there is no tmpfs (lib/bulk-host.ts bucketDirectory). */
   readonly scratch: string;
+}
+
+/** What the burst phase asks of a bench/children/bulk-shape.ts process: `batches` batches of `records`. */
+export interface BurstShapeRequest {
+  readonly phase: 'burst';
+  readonly shape: Shape;
+  readonly batches: number;
+  readonly records: number;
+  /** The phase's object count (the emulator child's lifetime limit grows with it). */
+  readonly objects: number;
+  readonly hostScript: string;
+  readonly bucketDir: string;
 }
 
 export const BURST_BATCH_RECORDS = 10_000;
@@ -50,6 +68,8 @@ const ISSUE_SIZE = 1_000_000;
 /** Records of the `objects` sample (today's path, ~21 s at the sub-task quota). */
 const OBJECTS_SAMPLE = 2_000;
 const TARGET_QUOTA_SECONDS = 900;
+/** The shapes' lanes (lib/bulk-host.ts inLanes): entrylist, the longest, alone; the others after one another. */
+const BURST_LANES = [['entrylist'], ['objects', 'manifest']] as const satisfies readonly (readonly Shape[])[];
 const FS_ID = 'bmcpfs-burst0001';
 const FLOW_ID = 'df-burst0001';
 const BUCKET = 'burst-bucket';
@@ -58,7 +78,7 @@ const keyOf = (i: number) => `${PREFIX}b-${String(Math.floor(i / BURST_BATCH_REC
 const OBJECT_TIME = new Date('2024-01-01T00:00:00Z');
 
 
-type Shape = 'manifest' | 'entrylist' | 'objects';
+export type Shape = 'manifest' | 'entrylist' | 'objects';
 
 
 /** Empty objects with one modification time: sub-tasks carry Condition.Size 0, Imports stat them. */
@@ -82,7 +102,7 @@ function batchPayload(batch: number, records = BURST_BATCH_RECORDS): Buffer {
   return toPayload(mnsBatch(elements));
 }
 
-interface ShapeRun {
+export interface ShapeRun {
   readonly shape: Shape;
   readonly batches: number;
   readonly objects: number;
@@ -105,9 +125,15 @@ interface ShapeRun {
   readonly subTasks: number;
   readonly errors: string[];
   readonly wallMs: number;
+  /** CPU time (user + system) of the client process and of its emulator process, for the run: context only. */
+  readonly clientCpuMs: number;
+  readonly emulatorCpuMs: number;
 }
 
-async function runShape(shape: Shape, batches: number, options: BurstBenchOptions, bucketDir: string, records = BURST_BATCH_RECORDS): Promise<ShapeRun> {
+/** One shape's batches, client side (in its own process: bench/children/bulk-shape.ts). */
+export async function runBurstShape(request: BurstShapeRequest): Promise<ShapeRun> {
+  const { shape, batches, records, bucketDir } = request;
+  const options = request;
   const host = await startBulkHost(options.hostScript, {
     seed: 20261130,
     keys: [DEFAULT_EMULATOR_KEY],
@@ -176,6 +202,8 @@ async function runShape(shape: Shape, batches: number, options: BurstBenchOption
       importTasks: state.importTasks, subTasks: state.subTasks,
       errors: [...errors, ...state.errorMessages],
       wallMs: performance.now() - started,
+      clientCpuMs: cpuMs(process.cpuUsage()),
+      emulatorCpuMs: state.cpuMs,
     };
   } finally {
     clearInterval(sampler);
@@ -188,16 +216,25 @@ export async function benchBurst(options: BurstBenchOptions): Promise<Section> {
   const started = performance.now();
   const batches = Math.max(1, Math.round(options.objects / BURST_BATCH_RECORDS));
   const n = batches * BURST_BATCH_RECORDS;
-  const bucketDir = path.join(options.scratch, 'burst-bucket');
+  const bucketDir = bucketDirectory('burst-bucket', options.scratch, n);
   writeBucket(bucketDir, n);
-  const runs: ShapeRun[] = [];
+  let runs: ShapeRun[];
   try {
-    for (const shape of ['manifest', 'entrylist'] as const) {
-      rmSync(path.join(bucketDir, '.cpfs-ingest'), { recursive: true, force: true });
-      runs.push(await runShape(shape, batches, options, bucketDir));
-    }
-    // Today's path: a sample of one batch (one sub-task per object at ~97/s), extrapolated.
-    runs.push(await runShape('objects', 1, options, bucketDir, OBJECTS_SAMPLE));
+    // The lanes at once (BURST_LANES), each client in its own process with its own emulator (its own quotas,
+    // clock and request log). The shapes only read the bucket's objects; only the manifest shape writes (under
+    // .cpfs-ingest/, which no Import here lists).
+    const inChild = (shape: Shape, shapeBatches: number, records: number) => runShapeInChild<ShapeRun>(
+      options.shapeScript,
+      { phase: 'burst', shape, batches: shapeBatches, records, objects: options.objects, hostScript: options.hostScript, bucketDir } satisfies BurstShapeRequest,
+      { label: `burst ${shape}`, timeoutMs: 1_860_000 + options.objects * 4 },
+    );
+    // Today's path (objects): a sample of one batch (one sub-task per object at ~97/s), extrapolated.
+    const done = await inLanes(BURST_LANES, (shape) => (shape === 'objects' ? inChild(shape, 1, OBJECTS_SAMPLE) : inChild(shape, batches, BURST_BATCH_RECORDS)));
+    runs = (['manifest', 'entrylist', 'objects'] as const).map((shape) => {
+      const run = done.get(shape);
+      if (run === undefined) throw new Error(`bench: burst ${shape} has no result`);
+      return run;
+    });
   } finally {
     rmSync(bucketDir, { recursive: true, force: true });
   }
@@ -225,8 +262,9 @@ export async function benchBurst(options: BurstBenchOptions): Promise<Section> {
   return {
     name: 'burst (function)',
     figures,
-    details: { threshold: BURST_BENCH_THRESHOLD, batchRecords: BURST_BATCH_RECORDS, timings: BULK_TIMINGS, runs },
+    details: { threshold: BURST_BENCH_THRESHOLD, batchRecords: BURST_BATCH_RECORDS, timings: BULK_TIMINGS, lanes: BURST_LANES, runs },
     notes: [
+      `each shape in a client process of its own (bundled, plain node; its peak RSS is that process's) with an emulator process of its own; the shapes run at once in lanes (${BURST_LANES.map((lane) => lane.join(' → ')).join(' | ')}), alongside the bulk phase — the emulated times include that CPU contention.`,
       `each batch: ${BURST_BATCH_RECORDS.toLocaleString('en')} records through shared/ingest ingest() (the handler's use case) with its NAS client (97 sub-tasks/s) against the emulator in a child process (LINGJUN 2.6, documented quotas enforced); CPFS_BURST_THRESHOLD=${BURST_BENCH_THRESHOLD}.`,
       'quota-seconds: per operation, calls ÷ documented quota per second; the largest (binding) is the least wall time the account quotas allow for the burst, whatever the number of instances.',
       `duration model as in the bulk phase (illustrative costs, not service measurements); emulated time is the emulator clock (= wall clock) from the first request to the last task or sub-task ended; slot waits (≤ 4 Import tasks at once) are part of it.`,
