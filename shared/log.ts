@@ -187,14 +187,19 @@ function replaceDeep(value: unknown, forms: readonly string[], depth: number): u
   if (typeof value !== 'object' || value === null || depth >= MAX_SECRET_WALK_DEPTH) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item, index) => {
+    for (let index = 0; index < value.length; index += 1) {
+      const item: unknown = value[index];
       const next = replaceDeep(item, forms, depth + 1);
       if (next !== item) (copy ??= [...value])[index] = next;
-    });
+    }
     return copy ?? value;
   }
+  // for…in over own properties: no entry arrays per object (a 10,000-outcome result is walked on every invocation).
   let copy: Record<string, unknown> | undefined;
-  for (const [name, item] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  for (const name in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+    const item = record[name];
     const next = replaceDeep(item, forms, depth + 1);
     const nextName = replaceForms(name, forms);
     if (next === item && nextName === name) continue;
