@@ -68,6 +68,20 @@ describe('payload text decoders', () => {
       const encoded = Buffer.from(text).toString('base64');
       expect(decodeBase64Text(encoded)).toBe(rule(encoded));
     }));
+    // The fast path judges by the decoded length: canonical base64 of UTF-8 with one to three characters
+    // replaced by anything (white space, `=`, the URL alphabet, non-ASCII…), so the length still divides by 4.
+    const anyChar = fc.oneof(char, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), fc.constantFrom('=', '\u0000', '\u00e9', '+', '/'));
+    const mutated = fc.tuple(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).map((t) => Buffer.from(t).toString('base64')),
+      fc.array(fc.tuple(fc.nat(), anyChar), { minLength: 1, maxLength: 3 }),
+    ).map(([encoded, edits]) => {
+      const chars = [...encoded];
+      for (const [at, replacement] of edits) chars[at % chars.length] = replacement;
+      return chars.join('');
+    });
+    fc.assert(fc.property(mutated, (text) => {
+      expect(decodeBase64Text(text)).toBe(rule(text));
+    }), { numRuns: 5000 });
   });
 
   it('decodeXmlEntities decodes once', () => {
