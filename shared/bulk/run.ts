@@ -22,7 +22,7 @@
  */
 import type { BackfillOptions, BackfillStatus, BackfillSummary, BackfillTotals, ReportedRecord, BackfillCheckpoint } from '../backfill.js';
 import { addTotals, backfillSummary, checkpointComplete, checkpointMatches, describeBackfillError, emptyTotals, initialCheckpoint, MAX_REPORTED_RECORDS } from '../backfill.js';
-import { isBatchTaskLimitCode, isRecordScopedRefusalCode } from '../nas/classify.js';
+import { isBatchTaskLimitCode, isCreateDirUnsupported, isRecordScopedRefusalCode, isTokenReusedWithOtherParameters } from '../nas/classify.js';
 import { CpfsIngestError, ValidationError } from '../errors.js';
 import type { ObjectCreated } from '../events/types.js';
 import { ingestRecords } from '../ingest/index.js';
@@ -112,14 +112,22 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
       bulk: { shape, tasksAccepted: tasksThisRun, tasks: [...tasks.values()] },
     });
 
-  /** CreateDataFlowTask(Import) with a slot; waits out DependencyViolation. Returns the task id (undefined on DryRun). */
+  /**
+   * CreateDataFlowTask(Import) with a slot; waits out DependencyViolation. Returns the task id (undefined on
+   * DryRun). CreateDirIfNotExist (asked for on LINGJUN) is dropped for the rest of the process once the file
+   * system refuses it — LINGJUN before 2.6 does not know it (docs/platform.md §1) — as batch ingest and
+   * `retry-task` do; the same ClientToken, so a re-run whose earlier run was accepted without the flag
+   * (IdempotentParameterMismatch) is a replay too.
+   */
   const createImport = async (params: CreateDataFlowTaskParams, label: string): Promise<string | undefined> => {
     for (;;) {
       await slots.acquire();
+      const { CreateDirIfNotExist: _createDir, ...withoutCreateDir } = params;
+      const request: CreateDataFlowTaskParams = deps.state.capabilities.createDirUnsupported ? withoutCreateDir : params;
       try {
         // The NAS client validates the request (shared/nas/schemas.ts: one of Directory / EntryList /
         // TransferFileListPath, LINGJUN-only fields) before anything is signed or sent.
-        const response = await deps.api.createDataFlowTask(params, callOptions());
+        const response = await deps.api.createDataFlowTask(request, callOptions());
         slots.started();
         tasksThisRun += 1;
         bulk.tasksAccepted += 1;
@@ -129,6 +137,10 @@ export async function runBulkBackfill(options: BackfillOptions, shape: Exclude<B
         if (error instanceof CpfsIngestError && error.code === SLOT_REFUSAL_CODE) {
           options.onProgress?.({ type: 'bulk-wait', reason: `${SLOT_REFUSAL_CODE}: the data flow runs its maximum of batch tasks`, delayMs: pollMs });
           await slots.refused();
+          continue;
+        }
+        if (request.CreateDirIfNotExist === true && (isCreateDirUnsupported(error) || isTokenReusedWithOtherParameters(error))) {
+          deps.state.capabilities.markCreateDirUnsupported();
           continue;
         }
         throw error;

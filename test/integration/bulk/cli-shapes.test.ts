@@ -71,4 +71,27 @@ describe('cpfs-ingest backfill --shape', () => {
     expect(help.stdout).toMatch(/directory\s+one Import per prefix/);
     expect(help.stdout).toContain('cannot apply --since');
   });
+
+  it('on CPFS for LINGJUN before 2.6 (no CreateDirIfNotExist) the Imports are sent without the flag, accepted, and the lists land', async () => {
+    // The 2.4 file system refuses CreateDirIfNotExist (InvalidFilesystemVersion.NotSupport): the first request
+    // learns it, every later one is sent without it; the flag never reaches an accepted task.
+    const env = { ...world.env, CPFS_FILE_SYSTEM_ID: WORLD.lingjun24, CPFS_DATA_FLOW_ID: WORLD.lingjun24Flow };
+    const older = () => importTasks().filter((t) => t.dataFlowId === WORLD.lingjun24Flow);
+    for (const shape of ['directory', 'entrylist'] as const) {
+      const result = await runCli(['backfill', '--shape', shape, '--prefix', 'ds/sub-2/', '--page-size', '50', '--checkpoint', path.join(scratch, `older-${shape}.json`), '--json'], env);
+      expect(result.code).toBe(0);
+      const summary = JSON.parse(result.stdout) as { status: string; overall: { submitted: number } };
+      expect(summary).toMatchObject({ status: 'complete', overall: { submitted: shape === 'entrylist' ? 100 : expect.any(Number) } });
+    }
+    const tasks = older();
+    expect(tasks.map((t) => t.sentDirectory ?? `entrylist of ${t.entryList?.length}`)).toEqual(['/ds/sub-2/', 'entrylist of 50', 'entrylist of 50']);
+    expect(tasks.every((t) => !t.createDirIfNotExist)).toBe(true);
+    // Accepted is not landed: the EntryLists (DstDirectory the existing root) run to Completed. (Without the
+    // flag the platform creates no directory, emulator/README.md: the Directory Import lands only where its
+    // destination already exists — else it ends Failed, which `verify` reports.)
+    const lists = tasks.slice(1);
+    const deadline = Date.now() + 10_000;
+    while (lists.some((t) => t.status !== 'Completed' && t.status !== 'Failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(lists.map((t) => t.status)).toEqual(['Completed', 'Completed']);
+  });
 });
