@@ -29,7 +29,7 @@
  */
 import { NasApiError } from '../errors.js';
 import { resolveStreamTask, type IngestDeps } from '../ingest/index.js';
-import { isRetryableError, isStreamTaskGone, isTokenReusedWithOtherParameters } from '../nas/classify.js';
+import { isCreateDirUnsupported, isRetryableError, isStreamTaskGone, isTokenReusedWithOtherParameters } from '../nas/classify.js';
 import type { ConflictPolicy, DataFlowSubTask, DataFlowTask } from '../nas/wire.js';
 import { CONFLICT_POLICIES } from '../nas/wire.js';
 import { sourceKeyPrefix, streamTaskGroupKey, type StreamTaskGroup } from '../planning/index.js';
@@ -404,30 +404,38 @@ export async function verify(deps: VerifyDeps, options: VerifyOptions): Promise<
     }
     const policy = (CONFLICT_POLICIES as readonly string[]).includes(failed.ConflictPolicy ?? '') ? (failed.ConflictPolicy as ConflictPolicy) : config.planning.defaultConflictPolicy;
     // CreateDirIfNotExist as ingest sends it: LINGJUN ≥ 2.6 only (docs/platform.md §1). The answer does
-    // not say whether the failed task carried it; a missing destination directory is what it prevents.
-    const createDir = config.fileSystemKind === 'lingjun' && !deps.ingest.state.createDirUnsupported && !deps.ingest.state.streamImportUnsupported;
-    checkDeadline();
-    try {
-      const answer = await api.createDataFlowTask(
-        {
-          FileSystemId: config.fileSystemId,
-          DataFlowId: config.dataFlowId,
-          TaskAction: 'Import',
-          DataType: 'MetaAndData',
-          DstDirectory: failed.DstDirectory ?? '/',
-          ...source,
-          ConflictPolicy: policy,
-          ...(createDir ? { CreateDirIfNotExist: true } : {}),
-          ClientToken: redriveImportToken(config.fileSystemId, config.dataFlowId, failed.TaskId),
-          ...(config.dryRun ? { DryRun: true } : {}),
-        },
-        call,
-      );
-      calls.creates += 1;
-      return { gone, ...(answer.TaskId !== undefined ? { id: answer.TaskId } : { note: 'dry run: nothing re-driven' }) };
-    } catch (error) {
-      if (isTokenReusedWithOtherParameters(error)) return { gone, note: ALREADY_REDRIVEN_NOTE };
-      throw troubleOf(error);
+    // not say whether the failed task carried it; a missing destination directory is what it prevents. A
+    // file system before 2.6 refuses it (InvalidFilesystemVersion.NotSupport): learnt once, then sent without.
+    const capabilities = deps.ingest.state.capabilities;
+    for (;;) {
+      const createDir = config.fileSystemKind === 'lingjun' && !capabilities.createDirUnsupported && !capabilities.streamImportUnsupported;
+      checkDeadline();
+      try {
+        const answer = await api.createDataFlowTask(
+          {
+            FileSystemId: config.fileSystemId,
+            DataFlowId: config.dataFlowId,
+            TaskAction: 'Import',
+            DataType: 'MetaAndData',
+            DstDirectory: failed.DstDirectory ?? '/',
+            ...source,
+            ConflictPolicy: policy,
+            ...(createDir ? { CreateDirIfNotExist: true } : {}),
+            ClientToken: redriveImportToken(config.fileSystemId, config.dataFlowId, failed.TaskId),
+            ...(config.dryRun ? { DryRun: true } : {}),
+          },
+          call,
+        );
+        calls.creates += 1;
+        return { gone, ...(answer.TaskId !== undefined ? { id: answer.TaskId } : { note: 'dry run: nothing re-driven' }) };
+      } catch (error) {
+        if (createDir && isCreateDirUnsupported(error)) {
+          capabilities.markCreateDirUnsupported();
+          continue;
+        }
+        if (isTokenReusedWithOtherParameters(error)) return { gone, note: ALREADY_REDRIVEN_NOTE };
+        throw troubleOf(error);
+      }
     }
   }
 

@@ -176,6 +176,29 @@ describe('verify: Import tasks', () => {
     expect(api.importTasks()).toHaveLength(2);
   });
 
+  it('on LINGJUN before 2.6 (CreateDirIfNotExist refused) re-drives the Import without the flag, and asks with it only once', async () => {
+    const { api, deps } = setup();
+    // The file system answers as LINGJUN 2.4/2.5 does to the parameter (docs/platform.md §1: from 2.6.0).
+    api.fail((operation, params) => operation === 'CreateDataFlowTask' && (params as CreateDataFlowTaskParams).CreateDirIfNotExist === true
+      ? nasError('InvalidFilesystemVersion.NotSupport', false, 400, 'CreateDataFlowTask')
+      : undefined);
+    const failedIds: string[] = [];
+    for (const name of ['x', 'y']) {
+      const { TaskId } = await api.createDataFlowTask({ FileSystemId: FS, DataFlowId: FLOW, TaskAction: 'Import', DataType: 'MetaAndData', DstDirectory: '/d/', EntryList: JSON.stringify([`/${name}.bin`]), ConflictPolicy: 'KEEP_LATEST', ClientToken: `seed-${name}` });
+      api.setStatus(TaskId as string, 'Failed');
+      failedIds.push(TaskId as string);
+    }
+    const state = new InstanceState();
+    const report = await verify({ ingest: deps(state) }, { window: WINDOW, redrive: true, deadlineMs: NOW + 60_000 });
+    expect(report.trouble).toBeUndefined();
+    expect(report.objects.map((o) => [o.key, o.state])).toEqual([['x.bin', 're-driven'], ['y.bin', 're-driven']]);
+    const creates = api.calls.filter((c) => c.operation === 'CreateDataFlowTask').map((c) => c.params as CreateDataFlowTaskParams).slice(2);
+    // One refused request with the flag, then both re-drives without it, each with its own content-derived token.
+    expect(creates.map((c) => [c.EntryList, c.CreateDirIfNotExist])).toEqual([['["/x.bin"]', true], ['["/x.bin"]', undefined], ['["/y.bin"]', undefined]]);
+    expect(creates.slice(1).map((c) => c.ClientToken)).toEqual(failedIds.map((id) => redriveImportToken(FS, FLOW, id)));
+    expect(state.createDirUnsupported).toBe(true);
+  });
+
   it('re-drives a Failed manifest Import by the same TransferFileListPath while its manifests exist, else reports it', async () => {
     const { api, deps } = setup();
     const manifests = new Set(['/lists/ok/']);
