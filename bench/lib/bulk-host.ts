@@ -6,7 +6,54 @@
 import { fork } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, statfsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_EMULATOR_KEY } from '../../emulator/server.js';
 import type { BulkHostMessage, BulkHostOptions, BulkHostReply, BulkHostSummary } from '../children/bulk-emulator-host.js';
+
+/** The duration model's costs (phases/bulk.ts module comment). Lifecycle timings in emulator-clock ms. */
+export const BULK_TIMINGS = {
+  batchPendingMs: 500,
+  batchExecutingMs: 2_000,
+  batchPerFileMs: 0.1,
+  batchPerByteMs: 0.000_001,
+  streamPendingMs: 0,
+  subTaskCreatedMs: 50,
+  subTaskRunningMs: 200,
+} as const;
+
+/** The one CPFS for LINGJUN 2.6 data flow a bulk or burst shape runs against, and where its objects live. */
+export interface PhaseWorld {
+  readonly fileSystemId: string;
+  readonly dataFlowId: string;
+  readonly bucket: string;
+  /** Key prefix of the phase's objects (`bulk/`); the summary counts imports under `/<prefix>`. */
+  readonly prefix: string;
+}
+
+/** Starts the emulator child of one shape: the phase's data flow over `bucketDir`, the duration model on. */
+export function startPhaseHost(script: string, world: PhaseWorld, bucketDir: string, run: Pick<BulkHostRun, 'label' | 'maxLifetimeMs'>): Promise<BulkHost> {
+  return startBulkHost(script, {
+    seed: 20261130,
+    keys: [DEFAULT_EMULATOR_KEY],
+    fileSystems: [{ id: world.fileSystemId, version: '2.6.0' }],
+    dataFlows: [{ id: world.dataFlowId, fileSystemId: world.fileSystemId, sourceStorage: `oss://${world.bucket}` }],
+    bucketDir,
+    timings: BULK_TIMINGS,
+    autoTickMs: 50,
+  }, { ...run, destinationPrefix: `/${world.prefix}` });
+}
+
+/** What every shape's run reports besides its own figures: the emulator's import check, errors and costs. */
+export interface ShapeRunCommon {
+  readonly importedOnce: number;
+  readonly importedMoreThanOnce: number;
+  readonly missing: number;
+  readonly importTasks: number;
+  readonly errors: string[];
+  readonly wallMs: number;
+  /** CPU time (user + system) of the client process and of its emulator process, for the run: context only. */
+  readonly clientCpuMs: number;
+  readonly emulatorCpuMs: number;
+}
 
 export interface BulkHost {
   readonly url: string;

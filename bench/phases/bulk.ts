@@ -40,7 +40,7 @@ import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
 import type { ListedPage } from '../../shared/oss/listing.js';
 import { createOssS3Client } from '../../shared/oss/s3-client.js';
-import { bucketDirectory, cpuMs, inLanes, runShapeInChild, startBulkHost } from '../lib/bulk-host.js';
+import { BULK_TIMINGS, bucketDirectory, cpuMs, inLanes, runShapeInChild, startPhaseHost, type PhaseWorld, type ShapeRunCommon } from '../lib/bulk-host.js';
 import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
 
@@ -68,17 +68,6 @@ export interface BulkShapeRequest {
   readonly bucketDir: string;
 }
 
-/** The duration model's costs (see the module comment). Lifecycle timings in emulator-clock ms. */
-export const BULK_TIMINGS = {
-  batchPendingMs: 500,
-  batchExecutingMs: 2_000,
-  batchPerFileMs: 0.1,
-  batchPerByteMs: 0.000_001,
-  streamPendingMs: 0,
-  subTaskCreatedMs: 50,
-  subTaskRunningMs: 200,
-} as const;
-
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 const SAMPLE_EVERY = 10;
@@ -92,10 +81,8 @@ const POLL_MS = 500;
  * of both phases start at once.
  */
 const BULK_LANES = [['entrylist'], ['directory', 'manifest', 'objects']] as const satisfies readonly (readonly BackfillShape[])[];
-const FS_ID = 'bmcpfs-bench0001';
-const FLOW_ID = 'df-bench0001';
-const BUCKET = 'bench-bucket';
-const PREFIX = 'bulk/';
+const WORLD: PhaseWorld = { fileSystemId: 'bmcpfs-bench0001', dataFlowId: 'df-bench0001', bucket: 'bench-bucket', prefix: 'bulk/' };
+const { fileSystemId: FS_ID, dataFlowId: FLOW_ID, bucket: BUCKET, prefix: PREFIX } = WORLD;
 const PAGE = 1000;
 const keyOf = (i: number) => `${PREFIX}k-${String(i).padStart(8, '0')}.bin`;
 // Empty files: an inode each and no data block, so writing and removing 100,000 of them stays cheap.
@@ -132,7 +119,7 @@ function writeBucket(dir: string, n: number): void {
 }
 
 
-export interface ShapeRun {
+export interface ShapeRun extends ShapeRunCommon {
   readonly shape: BackfillShape;
   readonly objects: number;
   readonly status: string;
@@ -144,30 +131,13 @@ export interface ShapeRun {
   readonly allEnded: boolean;
   readonly peakRssMiB: number;
   readonly peakHeapMiB: number;
-  readonly importedOnce: number;
-  readonly importedMoreThanOnce: number;
-  readonly missing: number;
-  readonly importTasks: number;
-  readonly errors: string[];
-  readonly wallMs: number;
-  /** CPU time (user + system) of the client process and of its emulator process, for the run: context only. */
-  readonly clientCpuMs: number;
-  readonly emulatorCpuMs: number;
 }
 
 /** One shape's backfill, client side (in its own process: bench/children/bulk-shape.ts). */
 export async function runBulkShape(request: BulkShapeRequest): Promise<ShapeRun> {
   const { shape, n, bucketDir } = request;
   const options = request;
-  const host = await startBulkHost(options.hostScript, {
-    seed: 20261130,
-    keys: [DEFAULT_EMULATOR_KEY],
-    fileSystems: [{ id: FS_ID, version: '2.6.0' }],
-    dataFlows: [{ id: FLOW_ID, fileSystemId: FS_ID, sourceStorage: `oss://${BUCKET}` }],
-    bucketDir,
-    timings: BULK_TIMINGS,
-    autoTickMs: 50,
-  }, { label: 'bulk', maxLifetimeMs: 600_000 + options.objects * 2, destinationPrefix: `/${PREFIX}` });
+  const host = await startPhaseHost(options.hostScript, WORLD, bucketDir, { label: 'bulk', maxLifetimeMs: 600_000 + options.objects * 2 });
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const api = createNasClient({ endpoint: host.url, credentials: staticCredentials(credentials) });
   const s3 = createOssS3Client({ region: 'cn-hangzhou', endpoint: host.url, credentials, forcePathStyle: true, maxAttempts: 3 });

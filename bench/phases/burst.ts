@@ -33,10 +33,9 @@ import { createNasClient } from '../../shared/nas/client.js';
 import { staticCredentials } from '../../shared/nas/credentials.js';
 import { subTaskRateLimit } from '../../shared/runtime.js';
 import { mnsBatch, objectCreatedEvent, toPayload } from '../../test/support/event-factories.js';
-import { bucketDirectory, cpuMs, inLanes, runShapeInChild, startBulkHost } from '../lib/bulk-host.js';
+import { BULK_TIMINGS, bucketDirectory, cpuMs, inLanes, runShapeInChild, startPhaseHost, type PhaseWorld, type ShapeRunCommon } from '../lib/bulk-host.js';
 import { documentedPerSecond } from '../lib/quota.js';
 import { round, type Figure, type Section } from '../lib/report.js';
-import { BULK_TIMINGS } from './bulk.js';
 
 export interface BurstBenchOptions {
   /** Objects of the burst (multiple of the batch size); the issue's figure is 1,000,000 (`--burst-objects`). */
@@ -70,10 +69,8 @@ const OBJECTS_SAMPLE = 2_000;
 const TARGET_QUOTA_SECONDS = 900;
 /** The shapes' lanes (lib/bulk-host.ts inLanes): entrylist, the longest, alone; the others after one another. */
 const BURST_LANES = [['entrylist'], ['objects', 'manifest']] as const satisfies readonly (readonly Shape[])[];
-const FS_ID = 'bmcpfs-burst0001';
-const FLOW_ID = 'df-burst0001';
-const BUCKET = 'burst-bucket';
-const PREFIX = 'burst/';
+const WORLD: PhaseWorld = { fileSystemId: 'bmcpfs-burst0001', dataFlowId: 'df-burst0001', bucket: 'burst-bucket', prefix: 'burst/' };
+const { fileSystemId: FS_ID, dataFlowId: FLOW_ID, bucket: BUCKET, prefix: PREFIX } = WORLD;
 const keyOf = (i: number) => `${PREFIX}b-${String(Math.floor(i / BURST_BATCH_RECORDS)).padStart(3, '0')}/k-${String(i).padStart(7, '0')}.bin`;
 const OBJECT_TIME = new Date('2024-01-01T00:00:00Z');
 
@@ -102,7 +99,7 @@ function batchPayload(batch: number, records = BURST_BATCH_RECORDS): Buffer {
   return toPayload(mnsBatch(elements));
 }
 
-export interface ShapeRun {
+export interface ShapeRun extends ShapeRunCommon {
   readonly shape: Shape;
   readonly batches: number;
   readonly objects: number;
@@ -118,31 +115,14 @@ export interface ShapeRun {
   readonly timeToAllCompleteS: number;
   readonly allEnded: boolean;
   readonly peakRssMiB: number;
-  readonly importedOnce: number;
-  readonly importedMoreThanOnce: number;
-  readonly missing: number;
-  readonly importTasks: number;
   readonly subTasks: number;
-  readonly errors: string[];
-  readonly wallMs: number;
-  /** CPU time (user + system) of the client process and of its emulator process, for the run: context only. */
-  readonly clientCpuMs: number;
-  readonly emulatorCpuMs: number;
 }
 
 /** One shape's batches, client side (in its own process: bench/children/bulk-shape.ts). */
 export async function runBurstShape(request: BurstShapeRequest): Promise<ShapeRun> {
   const { shape, batches, records, bucketDir } = request;
   const options = request;
-  const host = await startBulkHost(options.hostScript, {
-    seed: 20261130,
-    keys: [DEFAULT_EMULATOR_KEY],
-    fileSystems: [{ id: FS_ID, version: '2.6.0' }],
-    dataFlows: [{ id: FLOW_ID, fileSystemId: FS_ID, sourceStorage: `oss://${BUCKET}` }],
-    bucketDir,
-    timings: BULK_TIMINGS,
-    autoTickMs: 50,
-  }, { label: 'burst', maxLifetimeMs: 1_800_000 + options.objects * 4, destinationPrefix: `/${PREFIX}` });
+  const host = await startPhaseHost(options.hostScript, WORLD, bucketDir, { label: 'burst', maxLifetimeMs: 1_800_000 + options.objects * 4 });
   const started = performance.now();
   const credentials = { accessKeyId: DEFAULT_EMULATOR_KEY.accessKeyId, accessKeySecret: DEFAULT_EMULATOR_KEY.accessKeySecret };
   const config = loadConfig({
