@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/errors.js';
 import type { IngestReport, RecordOutcome } from '../../shared/ingest/index.js';
 import { fromEnv } from '../../shared/nas/credentials.js';
-import { runIngestInvocation } from '../../shared/runtime.js';
+import { runIngestInvocation, withoutSecrets } from '../../shared/runtime.js';
 import { COMMON_HELP, intFlag, parseCommandArgs, UsageError } from '../args.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { formatCount, formatTable, println, printJson, type CliIo } from '../io.js';
@@ -59,7 +59,8 @@ export async function runInvoke(argv: readonly string[], io: CliIo): Promise<num
   let report: IngestReport;
   try {
     const context = { requestId: `cli-${randomUUID()}`, function: { name: 'cpfs-ingest-cli', timeout: timeoutSeconds } };
-    report = await runIngestInvocation(runtime, payload, context, io.now());
+    // Printed whole below: like the function's result, with no current secret in it.
+    report = withoutSecrets(runtime, await runIngestInvocation(runtime, payload, context, io.now()));
   } finally {
     runtime.api.close();
   }

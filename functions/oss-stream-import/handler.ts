@@ -4,7 +4,7 @@
  * the tests hand it their own — nothing here reads `process.env` or writes to `process.stdout` itself.
  */
 import { resultOrThrow, type HandlerResult } from '../../shared/handler-result.js';
-import { createRuntime, runIngestInvocation, type Runtime } from '../../shared/runtime.js';
+import { createRuntime, runIngestInvocation, withoutSecrets, type Runtime } from '../../shared/runtime.js';
 
 export interface IngestHandlerDeps {
   /** The function's environment variables (README table); read once, on the first invocation. */
@@ -38,7 +38,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     const report = await runIngestInvocation(runtime, event, context, startMs);
     // Throwing makes FC retry the whole event (asyncInvokeConfig) and, past its retries, send it to the
     // failure destination: on a system failure or a retryable record failure. ClientTokens make the
-    // replay harmless.
-    return resultOrThrow(report);
+    // replay harmless. The result echoes keys from the payload: no current secret leaves in it.
+    return withoutSecrets(runtime, resultOrThrow(report));
   };
 }

@@ -73,16 +73,16 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps): ReconcileHan
     const { runtime } = wiring;
     // requestId and coldStart on every line, and one metric line per run (README "Logs").
     const scope = beginInvocation(runtime, context, startMs);
+    const deadlineMs = invocationDeadline(startMs, runtime.config, context);
     const report = await runReconcile(
       { ...wiring.deps, ingest: ingestDeps(runtime, scope.logger) },
-      { deadlineMs: invocationDeadline(startMs, runtime.config, context) },
+      { deadlineMs },
     ).catch((error: unknown) => {
       scope.metrics({ result: 'error', records: 0 });
       throw error;
     });
     // Burst manifests (shared/bulk/manifest-cleanup.ts): deleted once their Import completed. Best effort: a
     // failure is logged and retried by the next run; it never fails the sweep.
-    const deadlineMs = invocationDeadline(startMs, runtime.config, context);
     let manifestsDeleted = 0;
     if (runtime.manifests !== undefined && now() < deadlineMs) {
       try {
