@@ -6,22 +6,18 @@
  * manifest-writer.ts (same interface, same key check) to keep the AWS SDK out of its bundle.
  */
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { checkManifestKey, type ManifestStore } from './manifest-writer.js';
+import { objectWriterManifestStore, type ManifestStore } from './manifest-writer.js';
 
 export type { ManifestStore } from './manifest-writer.js';
 
-/** A ManifestStore over an S3 client (shared/oss/s3-client.ts) for one bucket. Refuses keys outside the prefix. */
+/** A ManifestStore over an S3 client (shared/oss/s3-client.ts) for one bucket: the writer's key check, the SDK's calls. */
 export function s3ManifestStore(client: S3Client, bucket: string): ManifestStore {
-  const check = checkManifestKey;
-  return {
-    async put(key, body) {
-      check(key);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/csv; charset=utf-8' }));
+  return objectWriterManifestStore({
+    async put(key, body, contentType) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
     },
     async delete(key) {
-      check(key);
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
-  };
+  });
 }
-
