@@ -33,7 +33,8 @@ import { describeError, isBatchTaskLimitCode, isRecordScopedRefusalCode } from '
 import { ConfigError, ValidationError } from './errors.js';
 import type { ObjectCreated } from './events/types.js';
 import { listObjects, toObjectCreated, type ListedPage, type ListObjectsOptions } from './oss/listing.js';
-import { createOssS3Client, ossS3Endpoint, type OssCredentials, type OssCredentialsProvider } from './oss/s3-client.js';
+import { isLoopbackOrigin, ossS3Endpoint, ossSigningRegion } from './oss/endpoint.js';
+import { createOssS3Client, type OssCredentials, type OssCredentialsProvider } from './oss/s3-client.js';
 import type { ManifestStore } from './bulk/manifest-store.js';
 import { runBulkBackfill, type BulkProgress } from './bulk/run.js';
 import type { BackfillShape, DirectoryImport } from './bulk/shape.js';
@@ -481,23 +482,10 @@ export function describeBackfillError(error: unknown): { code: string; message: 
 // ---------------------------------------------------------------------------------------------------
 // The listing client, configured the same way for the CLI and the reconcile function.
 
-/** Loopback hosts (a local S3 test server) cannot be addressed virtual-hosted style (`<bucket>.127.0.0.1`). */
-function isLoopbackEndpoint(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
-
-/**
- * The region OSS's S3 API signs with: the configured region, else the one in an OSS S3 endpoint's host
- * (`s3.oss-cn-hangzhou-internal.aliyuncs.com` → `cn-hangzhou`), else — only for a non-OSS endpoint such as a
- * local test server, which accepts any — `cn-hangzhou`.
- */
+/** The region the listing signs with (shared/oss/endpoint.ts ossSigningRegion); a ConfigError when there is none. */
 export function listingRegion(config: Pick<Config, 'region' | 'ossS3Endpoint'>): string {
-  if (config.region !== undefined) return config.region;
-  const host = config.ossS3Endpoint === undefined ? '' : new URL(config.ossS3Endpoint).hostname;
-  const fromHost = /^s3\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/.exec(host)?.[1];
-  if (fromHost !== undefined) return fromHost;
-  if (config.ossS3Endpoint !== undefined && isLoopbackEndpoint(config.ossS3Endpoint)) return 'cn-hangzhou';
+  const region = ossSigningRegion(config);
+  if (region !== undefined) return region;
   throw new ConfigError([{ field: 'FC_REGION', rule: 'is required (or ALIBABA_CLOUD_REGION_ID) to list OSS unless OSS_S3_ENDPOINT names the region' }]);
 }
 
@@ -514,5 +502,5 @@ export function createListingClient(
 ): S3Client {
   const region = listingRegion(config);
   const endpoint = config.ossS3Endpoint ?? ossS3Endpoint(region, options.internal);
-  return createOssS3Client({ region, endpoint, credentials, forcePathStyle: isLoopbackEndpoint(endpoint) });
+  return createOssS3Client({ region, endpoint, credentials, forcePathStyle: isLoopbackOrigin(endpoint) });
 }

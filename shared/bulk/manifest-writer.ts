@@ -5,8 +5,8 @@
  * (deploy/ram-policy.json), and a prefix the function never imports (shared/planning/plan.ts OWN_STATE_PREFIX).
  */
 import type { Config } from '../config/load-config.js';
-import { ossS3Endpoint } from '../oss/endpoint.js';
-import { createS3ObjectWriter, isLoopbackOrigin, type S3ObjectWriter } from '../oss/s3-object.js';
+import { ossS3Endpoint, ossSigningRegion } from '../oss/endpoint.js';
+import { createS3ObjectWriter, type S3ObjectWriter } from '../oss/s3-object.js';
 import type { S3SigningCredentials } from '../oss/sigv4.js';
 import { MANIFEST_KEY_PREFIX } from './manifest-names.js';
 
@@ -37,9 +37,8 @@ export function objectWriterManifestStore(writer: S3ObjectWriter): ManifestStore
 /**
  * The event function's manifest writer, when bursts can use manifests: bursts on (CPFS_BURST_THRESHOLD),
  * CPFS for LINGJUN, OSS_BUCKET set, not a dry run. Endpoint OSS_S3_ENDPOINT, else the region's internal one
- * (FC runs inside Alibaba Cloud); path style only for a loopback endpoint. Region: the configured one (a
- * loopback endpoint without one signs for cn-hangzhou, as the listing client does). Undefined otherwise:
- * bursts then use EntryList Imports.
+ * (FC runs inside Alibaba Cloud); path style only for a loopback endpoint. Region: as the listing client
+ * signs (shared/oss/endpoint.ts ossSigningRegion). Undefined otherwise: bursts then use EntryList Imports.
  */
 export function manifestStoreFor(
   config: Pick<Config, 'burstThreshold' | 'fileSystemKind' | 'bucket' | 'dryRun' | 'region' | 'ossS3Endpoint'>,
@@ -47,8 +46,7 @@ export function manifestStoreFor(
   now?: () => number,
 ): ManifestStore | undefined {
   if (config.burstThreshold === undefined || config.fileSystemKind !== 'lingjun' || config.bucket === undefined || config.dryRun) return undefined;
-  const loopback = config.ossS3Endpoint !== undefined && isLoopbackOrigin(config.ossS3Endpoint);
-  const region = config.region ?? (loopback ? 'cn-hangzhou' : undefined);
+  const region = ossSigningRegion(config);
   if (region === undefined) return undefined;
   const endpoint = config.ossS3Endpoint ?? ossS3Endpoint(region, true);
   return objectWriterManifestStore(createS3ObjectWriter({ endpoint, region, bucket: config.bucket, credentials, ...(now !== undefined ? { now } : {}) }));

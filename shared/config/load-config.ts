@@ -26,6 +26,7 @@ import type { PlanningSettings } from '../planning/types.js';
 import { FILE_SYSTEM_ID_PATTERN, FILE_SYSTEM_ID_RULE, FILE_SYSTEM_KINDS, fileSystemKind, fileSystemKindOf } from '../cpfs/file-system.js';
 import { MAX_OSS_KEY_BYTES, OSS_BUCKET_PATTERN, OSS_BUCKET_RULE } from '../cpfs/limits.js';
 import { prefixOverlapsSource } from '../cpfs/source-path.js';
+import { isLoopbackHost } from '../oss/endpoint.js';
 import { directoryPathProblems, ROUTE_KEYS, RoutesInput } from './routes.js';
 
 export const IMPORT_MODES = ['auto', 'stream', 'batch'] as const;
@@ -452,10 +453,6 @@ function isLoopbackEndpoint(text: string | undefined): boolean {
   }
 }
 
-/** Loopback hosts may be reached over plain http (the local emulator); everything else needs https. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
 
 function parseEndpoint(
   text: string,

@@ -12,6 +12,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isLoopbackOrigin } from './endpoint.js';
 import { OssApiError, RETRYABLE_HTTP_STATUSES, RETRYABLE_NETWORK_CODES, RETRYABLE_OSS_CODES } from './api-error.js';
 import { sha256Hex, signS3Request, uriEncode, type S3SigningCredentials } from './sigv4.js';
 
@@ -33,12 +34,6 @@ export interface S3ObjectWriterOptions {
 export interface S3ObjectWriter {
   put(key: string, body: string, contentType: string): Promise<void>;
   delete(key: string): Promise<void>;
-}
-
-/** Whether an endpoint is on this machine (the emulator). */
-export function isLoopbackOrigin(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** The writer, built once per instance (keep-alive agents). */
