@@ -11,7 +11,11 @@
  * Scope: header authentication, one region, service `s3`, a payload hash that is the hex SHA-256 of the
  * body (we always have the whole body: a manifest part is a string). S3 does not double-encode the path.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../nas/signer.js';
+
+// The one hex SHA-256 helper (the ACS3 signer's); re-exported for the S3 writer's payload hash.
+export { sha256Hex };
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -37,7 +41,6 @@ export interface S3SignInput {
   readonly nowMs: number;
 }
 
-export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** RFC 3986 encoding of every byte but the unreserved characters (and `/` when `keepSlash`): SigV4's UriEncode. */
