@@ -4,7 +4,7 @@
  * Kept apart from the handlers so that the function, the reconcile function and the CLI share it.
  */
 import { manifestStoreFor, type ManifestStore } from './bulk/manifest-writer.js';
-import { loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
+import { DEFAULT_FUNCTION_TIMEOUT_MS, loadConfig, type Config, type LoadConfigOptions } from './config/load-config.js';
 import { ingest, InstanceState, type IngestDeps, type IngestReport } from './ingest/index.js';
 import { createLogger, withoutSecretStrings, type Logger } from './log.js';
 import { isThrottling } from './nas/classify.js';
@@ -232,7 +232,7 @@ export function subTaskRateLimit(perSecond: number): RateLimit {
 /** The invocation deadline: FC start + function timeout − margin (docs/platform.md §4: no remaining-time API). */
 export function invocationDeadline(startMs: number, config: Config, context: unknown): number {
   const timeoutSeconds = functionTimeoutSeconds(context);
-  const timeoutMs = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : config.functionTimeoutMs ?? 60_000;
+  const timeoutMs = timeoutSeconds !== undefined ? timeoutSeconds * 1000 : config.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS;
   return startMs + Math.max(0, timeoutMs - config.deadlineMarginMs);
 }
 

@@ -411,19 +411,25 @@ function parseInteger(value: string | undefined, fallback: number, min: number, 
   return undefined;
 }
 
+/**
+ * The function timeout assumed when no FC context says it (FC's default function timeout, 60 s): the
+ * invocation deadline (shared/runtime.ts) and CPFS_BURST_THRESHOLD=auto both read it.
+ */
+export const DEFAULT_FUNCTION_TIMEOUT_MS = 60_000;
+
 /** Largest numeric CPFS_BURST_THRESHOLD: far above any one invocation's batch (FC delivers ≤ 10,000 MNS messages). */
 export const MAX_BURST_THRESHOLD = 10_000_000;
 
 /**
  * CPFS_BURST_THRESHOLD: unset = no bursts; a whole number; or `auto` = what the sub-task rate submits in the
- * function timeout minus the margin (autoBurstThreshold; the timeout from the FC context, else FC's 60 s
- * default as invocationDeadline assumes). Resolved here, once per instance, so every replay splits alike.
+ * function timeout minus the margin (autoBurstThreshold; the timeout from the FC context, else
+ * DEFAULT_FUNCTION_TIMEOUT_MS, as invocationDeadline assumes). Resolved here, once per instance, so every replay splits alike.
  */
 function parseBurstThreshold(value: string | undefined, rate: number | undefined, functionTimeoutMs: number | undefined, marginMs: number | undefined, problems: Problem[]): number | undefined {
   if (value === undefined) return undefined;
   if (value.toLowerCase() === 'auto') {
     if (rate === undefined || marginMs === undefined) return undefined; // their own problems are reported
-    return autoBurstThreshold({ subTaskRatePerSecond: rate, functionTimeoutMs: functionTimeoutMs ?? 60_000, deadlineMarginMs: marginMs });
+    return autoBurstThreshold({ subTaskRatePerSecond: rate, functionTimeoutMs: functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS, deadlineMarginMs: marginMs });
   }
   return parseInteger(value, 0, 0, MAX_BURST_THRESHOLD, 'CPFS_BURST_THRESHOLD', problems, `must be auto or a whole number from 0 to ${MAX_BURST_THRESHOLD} (unset: no bursts)`);
 }
